@@ -1,0 +1,1 @@
+"""minirnn: recurrent networks from scratch in NumPy, every gradient written by hand."""

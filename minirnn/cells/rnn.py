@@ -1,0 +1,110 @@
+"""The simple (vanilla, Elman) recurrent cell, in the lesson's notation.
+
+    S_t = sigma(X_t W + S_(t-1) H + b)
+
+Row vectors throughout: one row per sequence in the batch.
+
+    X_t    (B, I)   the input at step t
+    S_t    (B, N)   the state after step t (also the cell's output)
+    W      (I, N)   input-to-state weights
+    H      (N, N)   state-to-state weights, shared by every step
+    b      (N,)     bias
+    sigma           tanh (the default) or relu
+
+Four functions, each forward paired with the backward that undoes it:
+
+    rnn_step_forward / rnn_step_backward   one step
+    rnn_forward      / rnn_backward        a whole sequence (backpropagation through time)
+
+This file is the reference: the Numba kernel in ``minirnn/kernels/rnn.py`` computes
+the same numbers faster and is tested against it.
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+
+class RNNStepCache(NamedTuple):
+    """What the backward pass of one step needs from its forward pass."""
+    x: np.ndarray        # (B, I)  input
+    s_prev: np.ndarray   # (B, N)  previous state
+    s: np.ndarray        # (B, N)  new state, sigma(a)
+    W: np.ndarray        # (I, N)
+    H: np.ndarray        # (N, N)
+    nonlinearity: str    # "tanh" or "relu"
+
+
+def rnn_step_forward(x, s_prev, W, H, b, nonlinearity="tanh"):
+    """One step: s = sigma(x W + s_prev H + b).
+
+    x (B, I), s_prev (B, N), W (I, N), H (N, N), b (N,)  ->  s (B, N), cache
+    """
+    a = x @ W + s_prev @ H + b                 # (B, N) pre-activation
+    if nonlinearity == "tanh":
+        s = np.tanh(a)
+    else:
+        s = np.maximum(a, 0)                   # relu
+    return s, RNNStepCache(x, s_prev, s, W, H, nonlinearity)
+
+
+def rnn_step_backward(ds, cache):
+    """Undo one step: given ds = dL/ds (B, N), return (dx, ds_prev, dW, dH, db).
+
+    dx (B, I), ds_prev (B, N), dW (I, N), dH (N, N), db (N,)
+    """
+    x, s_prev, s, W, H, nonlinearity = cache
+    if nonlinearity == "tanh":
+        da = ds * (1 - s * s)                  # backprop through tanh: tanh' = 1 - tanh^2
+    else:
+        da = ds * (s > 0)                      # backprop through relu: slope 1 where active
+    dx = da @ W.T                              # (B, I)  a = x W + ...
+    ds_prev = da @ H.T                         # (B, N)  a = ... + s_prev H + ...
+    dW = x.T @ da                              # (I, N)
+    dH = s_prev.T @ da                         # (N, N)
+    db = da.sum(axis=0)                        # (N,)    b is added to every row
+    return dx, ds_prev, dW, dH, db
+
+
+class RNNCache(NamedTuple):
+    """One step cache per time step."""
+    steps: list
+
+
+def rnn_forward(x, s0, W, H, b, nonlinearity="tanh"):
+    """Run the cell over a whole sequence, carrying the state from step to step.
+
+    x (T, B, I), s0 (B, N)  ->  s (T, B, N) every step's state, cache
+    The final state is s[-1].
+    """
+    T, B = x.shape[:2]
+    s = np.empty((T, B, H.shape[0]), dtype=x.dtype)   # (T, B, N)
+    steps = []
+    s_prev = s0
+    for t in range(T):
+        s[t], step_cache = rnn_step_forward(x[t], s_prev, W, H, b, nonlinearity)
+        steps.append(step_cache)
+        s_prev = s[t]                          # the state carries over to the next step
+    return s, RNNCache(steps)
+
+
+def rnn_backward(ds, cache):
+    """Backpropagation through time.
+
+    ds (T, B, N) is the gradient reaching each step's state from outside the recurrence:
+    from the outputs, plus, at the last step, any gradient on the final state.
+    Returns dx (T, B, I), ds0 (B, N), dW, dH, db (summed over every step: the weights
+    are shared, so each step adds its share).
+    """
+    steps = cache.steps
+    x0, s0, _, W, H, _ = steps[0]
+    T = len(steps)
+    dx = np.empty((T,) + x0.shape, dtype=ds.dtype)    # (T, B, I)
+    dW, dH, db = np.zeros_like(W), np.zeros_like(H), np.zeros(H.shape[0], ds.dtype)
+    ds_next = np.zeros_like(s0)                # (B, N) gradient flowing back from step t+1
+    for t in reversed(range(T)):
+        # the state at step t feeds both the output and the next step: add both gradients
+        dx[t], ds_next, dW_t, dH_t, db_t = rnn_step_backward(ds[t] + ds_next, steps[t])
+        dW += dW_t
+        dH += dH_t
+        db += db_t
+    return dx, ds_next, dW, dH, db
