@@ -1,0 +1,95 @@
+"""The layers around the recurrent core: Embedding in front, Linear on top.
+
+Every layer in minirnn has the same small protocol:
+
+    y = layer.forward(x)          remembers what backward needs
+    dx = layer.backward(dy)       fills layer.grads (overwriting, not accumulating)
+    layer.params, layer.grads     dicts name -> ndarray with the same keys and shapes
+
+Shapes: T steps, B batch, V vocabulary, D embedding size, I inputs, O outputs.
+"""
+import numpy as np
+
+from . import validate
+
+
+class Embedding:
+    """Token ids -> vectors: row `i` of the table E is the vector of token `i`.
+
+    Equivalent to one-hot(ids) @ E, without building the one-hot matrix.
+    Initialised like torch.nn.Embedding: E ~ N(0, 1). The row `padding_idx`, if
+    given, starts at zero and gets no gradient, so padding never learns a meaning.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=np.float64, seed=0):
+        self.num_embeddings = validate.positive_int("num_embeddings", num_embeddings)
+        self.embedding_dim = validate.positive_int("embedding_dim", embedding_dim)
+        self.dtype = validate.float_dtype(dtype)
+        if padding_idx is not None and not 0 <= padding_idx < num_embeddings:
+            raise ValueError(f"padding_idx must be in [0, {num_embeddings}), got {padding_idx!r}")
+        self.padding_idx = padding_idx
+        rng = np.random.default_rng(seed)
+        E = rng.standard_normal((num_embeddings, embedding_dim)).astype(self.dtype)   # (V, D)
+        if padding_idx is not None:
+            E[padding_idx] = 0
+        self.params = {"E": E}
+        self.grads = {"E": np.zeros_like(E)}
+        self._ids = None
+
+    def forward(self, ids):
+        """ids (T, B) integers in [0, V)  ->  (T, B, D)"""
+        validate.int_array("ids", ids, self.num_embeddings, "of shape (T, B)")
+        self._ids = ids
+        return self.params["E"][ids]                        # look up one row per id
+
+    def backward(self, dy):
+        """dy (T, B, D) -> None; the ids are not differentiable, only E is."""
+        if self._ids is None:
+            raise RuntimeError("Embedding.backward called before forward")
+        validate.float_array("dy", dy, self.dtype, self._ids.shape + (self.embedding_dim,))
+        dE = np.zeros_like(self.params["E"])
+        # rows used several times collect several gradients: add.at sums repeats
+        np.add.at(dE, self._ids.ravel(), dy.reshape(-1, self.embedding_dim))
+        if self.padding_idx is not None:
+            dE[self.padding_idx] = 0
+        self.grads["E"] = dE
+        return None
+
+
+class Linear:
+    """y = x W + b over the last axis, applied at every time step (shared weights).
+
+    W (I, O), b (O,). Initialised like torch.nn.Linear: uniform in +-1/sqrt(I).
+    """
+
+    def __init__(self, in_features, out_features, dtype=np.float64, seed=0):
+        self.in_features = validate.positive_int("in_features", in_features)
+        self.out_features = validate.positive_int("out_features", out_features)
+        self.dtype = validate.float_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        bound = 1 / np.sqrt(in_features)
+        self.params = {
+            "W": rng.uniform(-bound, bound, (in_features, out_features)).astype(self.dtype),
+            "b": rng.uniform(-bound, bound, out_features).astype(self.dtype),
+        }
+        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
+        self._x = None
+
+    def forward(self, x):
+        """x (..., I) -> (..., O)"""
+        leading = x.shape[:-1] if isinstance(x, np.ndarray) else ()
+        validate.float_array("x", x, self.dtype, (None,) * len(leading) + (self.in_features,))
+        self._x = x
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dy):
+        """dy (..., O) -> dx (..., I)"""
+        if self._x is None:
+            raise RuntimeError("Linear.backward called before forward")
+        x = self._x
+        validate.float_array("dy", dy, self.dtype, x.shape[:-1] + (self.out_features,))
+        x2 = x.reshape(-1, self.in_features)                # (T*B, I): every step is a row
+        dy2 = dy.reshape(-1, self.out_features)             # (T*B, O)
+        self.grads["W"] = x2.T @ dy2                        # (I, O) summed over all rows
+        self.grads["b"] = dy2.sum(axis=0)                   # (O,)
+        return dy @ self.params["W"].T                      # (..., I)
