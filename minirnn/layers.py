@@ -55,6 +55,9 @@ class Embedding:
         self.grads["E"] = dE
         return None
 
+    def __repr__(self):
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim}, dtype={self.dtype})"
+
 
 class Linear:
     """y = x W + b over the last axis, applied at every time step (shared weights).
@@ -93,3 +96,30 @@ class Linear:
         self.grads["W"] = x2.T @ dy2                        # (I, O) summed over all rows
         self.grads["b"] = dy2.sum(axis=0)                   # (O,)
         return dy @ self.params["W"].T                      # (..., I)
+
+    def __repr__(self):
+        return f"Linear({self.in_features}, {self.out_features}, dtype={self.dtype})"
+
+
+class OneHot:
+    """Token ids -> one-hot vectors (T, B) -> (T, B, V): min-char-rnn's input, no parameters.
+
+    The alternative to Embedding: x @ W with a one-hot x just picks a row of W,
+    so an RNN on one-hot input is an RNN with an embedding of size V folded into W.
+    """
+
+    def __init__(self, num_classes, dtype=np.float64):
+        self.num_classes = validate.positive_int("num_classes", num_classes)
+        self.dtype = validate.float_dtype(dtype)
+        self.params, self.grads = {}, {}
+
+    def forward(self, ids):
+        """ids (T, B) integers in [0, V) -> (T, B, V)"""
+        validate.int_array("ids", ids, self.num_classes, "of shape (T, B)")
+        return np.eye(self.num_classes, dtype=self.dtype)[ids]
+
+    def backward(self, dy):
+        return None                                         # ids are not differentiable
+
+    def __repr__(self):
+        return f"OneHot({self.num_classes}, dtype={self.dtype})"

@@ -56,8 +56,8 @@ def float_array(name, x, dtype, shape):
     if x.ndim != len(shape) or any(isinstance(s, int) and s != n for s, n in zip(shape, x.shape)):
         raise ValueError(f"{name} must have shape {expected}, got {x.shape}")
     if not np.isfinite(x).all():
-        bad = np.argwhere(~np.isfinite(x))[0]
-        raise ValueError(f"{name} holds a non-finite value ({x[tuple(bad)]}) at index {tuple(bad)}")
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+        raise ValueError(f"{name} holds a non-finite value ({x[bad]}) at index {bad}")
     return x
 
 
