@@ -1,0 +1,132 @@
+"""Let a trained language model write: prime it with a prompt, then sample token by token.
+
+    state <- run the whole prompt through the model         (priming, one forward call)
+    repeat: pick the next token from the last logits         (greedy, temperature, top-k)
+            feed that token and the state back in
+
+Picking the next token from logits z (V,):
+
+    greedy        temperature 0: the likeliest token, argmax z. Deterministic, and it
+                  tends to loop ("the second the company and a second the company ...").
+    temperature   sample from softmax(z / temperature). Below 1 sharpens the
+                  distribution (safer, duller), above 1 flattens it (bolder, more typos).
+    top-k         before sampling, keep only the k likeliest tokens.
+    forbidden     ids that must never come out (<pad>, <unk>) get probability exactly 0.
+
+The model is any object with ``logits, state = model.forward(ids, state)``:
+ids (T, B) int64, logits (T, B, V) float, state None at the start.
+"""
+import numpy as np
+
+from minirnn.text import EOS, PAD, UNK
+from minirnn.validate import positive_int
+
+
+def next_token(logits, *, temperature=1.0, top_k=None, rng=None, forbidden_ids=()):
+    """Choose the next token from logits (V,) -> an int, or from logits (B, V) -> ids (B,) int64.
+
+    temperature   0 for greedy (argmax), > 0 to sample from softmax(logits / temperature)
+    top_k         None for all tokens, or an int >= 1: only the k likeliest can be drawn
+                  (k larger than V means all; among equal logits the lower id wins)
+    rng           a numpy Generator, needed when sampling; None means a fresh, unseeded one
+    forbidden_ids ids never returned, whatever their logits
+    """
+    z = _check_logits(logits)                                 # (B, V), a float copy
+    B, V = z.shape
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)) \
+            or not np.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"next_token: temperature must be a finite number >= 0, "
+                         f"got {temperature!r}")
+    if top_k is not None:
+        positive_int("top_k", top_k)
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"next_token: rng must be a numpy Generator or None, "
+                        f"got {type(rng).__name__}")
+    forbidden = np.asarray(forbidden_ids, dtype=np.int64).reshape(-1)
+    if forbidden.size and (forbidden.min() < 0 or forbidden.max() >= V):
+        raise ValueError(f"next_token: forbidden_ids must lie in [0, {V}), "
+                         f"got {forbidden.tolist()}")
+    if np.unique(forbidden).size == V:
+        raise ValueError(f"next_token: every one of the {V} ids is forbidden, "
+                         "nothing can be chosen")
+
+    z[:, forbidden] = -np.inf                                 # probability exactly 0
+    if not np.isfinite(z.max(axis=1)).all():
+        raise ValueError("next_token: in some row every allowed id has logit -inf, "
+                         "nothing can be chosen")
+    if top_k is not None and top_k < V:
+        ranked = np.argsort(-z, axis=1, kind="stable")        # (B, V) likeliest first, ties by id
+        dropped = ranked[:, top_k:]                           # (B, V - k)
+        np.put_along_axis(z, dropped, -np.inf, axis=1)
+
+    if temperature == 0:
+        chosen = z.argmax(axis=1)                             # (B,) greedy
+    else:
+        rng = np.random.default_rng() if rng is None else rng
+        # subtract the max before dividing: the exponents are <= 0, so no overflow even for a
+        # tiny temperature (they may underflow to 0, which is right); exp(-inf) is exactly 0.
+        # Divide in float64: a temperature such as 1e-300 would round to 0 in float32.
+        with np.errstate(over="ignore"):
+            shifted = (z - z.max(axis=1, keepdims=True)).astype(np.float64)   # (B, V), <= 0
+            scaled = shifted / temperature                    # (B, V)
+        weights = np.exp(scaled)                              # (B, V) unnormalised softmax
+        cumulative = np.cumsum(weights, axis=1)               # (B, V)
+        # draw u * total and take the first id whose cumulative weight exceeds it;
+        # an id of weight 0 never is the first, as its cumulative equals the one before
+        thresholds = rng.random(B) * cumulative[:, -1]        # (B,)
+        chosen = (cumulative <= thresholds[:, None]).sum(axis=1)
+    chosen = chosen.astype(np.int64)
+    return int(chosen[0]) if np.ndim(logits) == 1 else chosen
+
+
+def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, seed=None,
+             stop_at_eos=True):
+    """Write up to ``length`` tokens after ``prompt``; returns the new text (not the prompt).
+
+    The prompt is read as the start of a document: the model is primed with <eos>
+    followed by the prompt's tokens, as every document begins in training
+    (``Vocabulary.encode_documents``); an empty prompt therefore starts from <eos> alone.
+    A prompt with characters (or, at word level, words) outside the vocabulary raises
+    a ValueError listing them. <pad> and <unk> are never produced. With
+    ``stop_at_eos`` the text ends, without the <eos>, when the model chooses <eos>;
+    otherwise <eos> is written as a line break and writing goes on.
+    ``seed`` (an int) makes sampling repeatable; temperature 0 is greedy.
+    """
+    if not isinstance(prompt, str):
+        raise TypeError(f"generate: prompt must be a str, got {type(prompt).__name__}")
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"generate: length must be an int >= 0, got {length!r}")
+    try:
+        prompt_ids = vocab.encode(prompt, strict=True)
+    except ValueError as error:
+        raise ValueError(f"generate: the prompt has {error}") from None
+    rng = np.random.default_rng(seed)
+    V = len(vocab)
+
+    ids = np.concatenate([[EOS], prompt_ids]).astype(np.int64)[:, None]   # (T, 1)
+    logits, state = model.forward(ids, None)                  # prime: (T, 1, V)
+    written = []
+    while len(written) < length:
+        last = np.asarray(logits)
+        if last.ndim != 3 or last.shape[1:] != (1, V):
+            raise ValueError(f"generate: model.forward returned logits of shape {last.shape}, "
+                             f"expected (T, 1, {V}) for this vocabulary of {V} tokens")
+        token = next_token(last[-1, 0], temperature=temperature, top_k=top_k, rng=rng,
+                           forbidden_ids=(PAD, UNK))
+        if token == EOS and stop_at_eos:
+            break
+        written.append(token)
+        if len(written) < length:                             # no need to run the last token
+            logits, state = model.forward(np.array([[token]], dtype=np.int64), state)   # (1, 1)
+    return vocab.decode(np.array(written, dtype=np.int64))
+
+
+def _check_logits(logits):
+    """logits (V,) or (B, V), real and not NaN or +inf -> a float (B, V) copy."""
+    z = np.asarray(logits)
+    if z.ndim not in (1, 2) or z.shape[-1] < 1 or not np.issubdtype(z.dtype, np.floating):
+        raise ValueError(f"next_token: logits must be a float array (V,) or (B, V), "
+                         f"got shape {z.shape} dtype {z.dtype}")
+    if np.isnan(z).any() or np.isposinf(z).any():
+        raise ValueError("next_token: logits contain NaN or +inf")
+    return np.array(z.reshape(-1, z.shape[-1]), dtype=z.dtype)     # (B, V) copy, same dtype

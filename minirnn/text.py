@@ -1,0 +1,234 @@
+"""From text to ids and back, and from ids to training windows.
+
+Two tokenizers, both of which give back the exact text when the tokens are joined:
+
+    char   every character is a token:              "Hi there." -> H i ␣ t h e r e .
+    word   a word with the space before it, one punctuation mark with the space
+           before it, or a run of whitespace (as GPT-2's tokenizer does, so most
+           words cost one token, not two):            "Hi there." -> "Hi" " there" "."
+           Case is kept: "The" and " the" are different tokens.
+
+A ``Vocabulary`` numbers the tokens. Three ids are reserved and belong to no text:
+
+    0 <pad>   padding; decodes to nothing
+    1 <unk>   any token not in the vocabulary; decodes to U+FFFD, the replacement character
+    2 <eos>   end of sequence, placed before every document; decodes to a line break
+
+The reserved names are only labels: the vocabulary looks real tokens up in a table
+that never holds them, so a text with "<pad>" in it encodes to its own characters.
+
+Language-model windows (the lesson's "HELL" -> "ELLO"): ``nchars`` consecutive tokens
+are the input x, the same tokens moved one step later are the target y, both
+time-major (T, B) with T = nchars.
+"""
+import re
+from collections import Counter
+
+import numpy as np
+
+from minirnn.validate import one_of, positive_int
+
+PAD, UNK, EOS = 0, 1, 2
+RESERVED = ("<pad>", "<unk>", "<eos>")          # the labels of ids 0, 1, 2
+DECODED_RESERVED = ("", "\N{REPLACEMENT CHARACTER}", "\n")   # what decode() writes for them
+LEVELS = ("char", "word")
+
+# a word with its leading space, a punctuation mark with its leading space, or whitespace:
+# every character is \w, \s or neither, so the matches cover the whole text
+WORD_PATTERN = re.compile(r" ?\w+| ?[^\w\s]|\s+")
+
+
+def tokenize(text, level):
+    """Split a str into tokens (a list of str) whose concatenation is the text."""
+    if not isinstance(text, str):
+        raise TypeError(f"tokenize: text must be a str, got {type(text).__name__}")
+    if one_of("level", level, LEVELS) == "char":
+        return list(text)
+    return WORD_PATTERN.findall(text)
+
+
+class Vocabulary:
+    """Token <-> id tables: ids 0, 1, 2 reserved (<pad>, <unk>, <eos>), real tokens from 3.
+
+    ``tokens`` is the whole id -> token table, reserved labels included, so
+    ``vocab.tokens[i]`` is the token with id i and ``len(vocab)`` is V.
+    """
+
+    def __init__(self, tokens, level):
+        """``tokens``: the real tokens (str, distinct, non-empty), given ids 3, 4, ..."""
+        one_of("level", level, LEVELS)
+        tokens = list(tokens)
+        for token in tokens:
+            if not isinstance(token, str) or not token:
+                raise ValueError(f"Vocabulary: tokens must be non-empty str, got {token!r}")
+            if "\x00" in token:
+                raise ValueError("Vocabulary: a token holds a NUL character (binary data?); "
+                                 "a checkpoint cannot store it")
+        self.level = level
+        self.tokens = RESERVED + tuple(tokens)
+        self.ids = {token: i for i, token in enumerate(self.tokens[len(RESERVED):], len(RESERVED))}
+        if len(self.ids) != len(tokens):
+            repeated = sorted(token for token, n in Counter(tokens).items() if n > 1)
+            raise ValueError(f"Vocabulary: tokens must be distinct, repeated: {repeated[:10]}")
+
+    @classmethod
+    def build(cls, texts, level="char", max_size=None, min_count=1):
+        """Count the tokens of ``texts`` (a str or a list of str) and keep the frequent ones.
+
+        min_count: a token seen fewer times than this is left out (it will encode to <unk>).
+        max_size:  the largest V, reserved ids included; the most frequent tokens are kept.
+        Ids follow frequency, most frequent first; equal counts in sorted order.
+        """
+        if isinstance(texts, str):
+            texts = [texts]
+        positive_int("min_count", min_count)
+        if max_size is not None and (not isinstance(max_size, int) or max_size <= len(RESERVED)):
+            raise ValueError(f"Vocabulary.build: max_size must be None or an int > "
+                             f"{len(RESERVED)} (it counts the {len(RESERVED)} reserved ids), "
+                             f"got {max_size!r}")
+        counts = Counter()
+        for text in texts:
+            counts.update(tokenize(text, level))
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        kept = [token for token, n in ranked if n >= min_count]
+        if max_size is not None:
+            kept = kept[:max_size - len(RESERVED)]
+        return cls(kept, level)
+
+    def __len__(self):
+        return len(self.tokens)
+
+    def __eq__(self, other):
+        return (isinstance(other, Vocabulary)
+                and (self.level, self.tokens) == (other.level, other.tokens))
+
+    def __repr__(self):
+        return f"Vocabulary(level={self.level!r}, size={len(self)})"
+
+    def encode(self, text, strict=False):
+        """A str (tokenized at this vocabulary's level) or a list of tokens -> ids (n,) int64.
+
+        A token not in the vocabulary becomes <unk>; with ``strict=True`` it raises a
+        ValueError that lists the unknown tokens instead.
+        """
+        tokens = tokenize(text, self.level) if isinstance(text, str) else list(text)
+        ids = np.array([self.ids.get(token, UNK) for token in tokens], dtype=np.int64)   # (n,)
+        if strict and (ids == UNK).any():
+            unknown = sorted({token for token in tokens if token not in self.ids})
+            what = "characters" if self.level == "char" else "words"
+            shown = ", ".join(repr(token) for token in unknown[:20])
+            more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
+            raise ValueError(f"{len(unknown)} {what} not in the vocabulary: {shown}{more}")
+        return ids
+
+    def encode_documents(self, documents):
+        """A list of documents -> one id stream (n,) int64 with <eos> before each document,
+        so a model learns where documents start and end."""
+        if isinstance(documents, str):
+            raise TypeError("encode_documents: expected a list of str, got a single str")
+        pieces = [np.concatenate([[EOS], self.encode(doc)]) for doc in documents]
+        return np.concatenate(pieces).astype(np.int64) if pieces else np.zeros(0, np.int64)
+
+    def decode(self, ids):
+        """ids (n,) -> str. Reserved ids become DECODED_RESERVED: '', U+FFFD, '\\n'."""
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or not (ids.size == 0 or np.issubdtype(ids.dtype, np.integer)):
+            raise ValueError(f"decode: ids must be a 1-D integer array, got shape {ids.shape} "
+                             f"dtype {ids.dtype}")
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
+            raise ValueError(f"decode: ids must lie in [0, {len(self)}), "
+                             f"got values from {ids.min()} to {ids.max()}")
+        table = DECODED_RESERVED + self.tokens[len(RESERVED):]
+        return "".join(table[i] for i in ids.tolist())
+
+    def to_arrays(self):
+        """Plain NumPy arrays for a checkpoint (no pickle):
+        'tokens' (V,) unicode, the whole id -> token table; 'level' 0-d unicode."""
+        return {"tokens": np.array(self.tokens, dtype=str), "level": np.array(self.level)}
+
+    @classmethod
+    def from_arrays(cls, arrays):
+        """Rebuild a Vocabulary from ``to_arrays()`` output (a dict or an ``np.load`` file)."""
+        for key in ("tokens", "level"):
+            if key not in arrays:
+                raise ValueError(f"Vocabulary.from_arrays: missing array {key!r}")
+        tokens, level = arrays["tokens"], arrays["level"]
+        if tokens.dtype.kind != "U" or tokens.ndim != 1:
+            raise ValueError(f"Vocabulary.from_arrays: 'tokens' must be a 1-D unicode array, "
+                             f"got shape {tokens.shape} dtype {tokens.dtype}")
+        if level.dtype.kind != "U" or level.ndim != 0:
+            raise ValueError(f"Vocabulary.from_arrays: 'level' must be a 0-d unicode array, "
+                             f"got shape {level.shape} dtype {level.dtype}")
+        if tuple(tokens[:len(RESERVED)].tolist()) != RESERVED:
+            raise ValueError(f"Vocabulary.from_arrays: 'tokens' must start with {RESERVED}, "
+                             f"got {tuple(tokens[:len(RESERVED)].tolist())}")
+        return cls(tokens[len(RESERVED):].tolist(), str(level))
+
+
+def random_windows(ids, nchars, batch_size, rng):
+    """A minibatch of ``batch_size`` windows from anywhere in ``ids``.
+
+    ids (n,) integer, n > nchars  ->  x (T, B) int64, y (T, B) int64, T = nchars
+    Column b is ids[s_b : s_b + T] in x and ids[s_b + 1 : s_b + T + 1] in y, the starts
+    s_b drawn uniformly from every position where a whole window fits.
+    """
+    ids = _check_ids(ids, "random_windows")
+    positive_int("nchars", nchars)
+    positive_int("batch_size", batch_size)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"random_windows: rng must be a numpy Generator "
+                        f"(np.random.default_rng(seed)), got {type(rng).__name__}")
+    if len(ids) < nchars + 1:
+        raise ValueError(f"random_windows: need more than nchars={nchars} ids for one window "
+                         f"and its target, got {len(ids)}")
+    starts = rng.integers(0, len(ids) - nchars, size=batch_size)     # (B,) last start n - T - 1
+    rows = starts + np.arange(nchars)[:, None]                        # (T, B) positions of x
+    return ids[rows], ids[rows + 1]                                   # y is x one step later
+
+
+def sequential_windows(ids, nchars, batch_size):
+    """Every target in ``ids`` once, in order, for validation: an iterator of (x, y).
+
+    The n - 1 targets are dealt into B = min(batch_size, n - 1) lanes of L = (n - 1) // B
+    consecutive tokens (the last (n - 1) - B L targets, fewer than B, are left out);
+    each batch is the next nchars steps of every lane, so a model may carry its state
+    from one batch to the next. x, y (T, B) int64, T = nchars except a shorter last batch.
+    """
+    ids = _check_ids(ids, "sequential_windows")
+    positive_int("nchars", nchars)
+    positive_int("batch_size", batch_size)
+    if len(ids) < 2:
+        raise ValueError(f"sequential_windows: need at least 2 ids (an input and its target), "
+                         f"got {len(ids)}")
+    lanes = min(batch_size, len(ids) - 1)
+    lane_length = (len(ids) - 1) // lanes
+    return _lane_batches(ids, nchars, lanes, lane_length)
+
+
+def _lane_batches(ids, nchars, lanes, lane_length):
+    """The generator behind sequential_windows (which checks its arguments at once)."""
+    lane_starts = np.arange(lanes) * lane_length                      # (B,)
+    for step in range(0, lane_length, nchars):
+        steps = min(nchars, lane_length - step)
+        rows = lane_starts + step + np.arange(steps)[:, None]         # (T, B)
+        yield ids[rows], ids[rows + 1]
+
+
+def unigram_entropy(ids):
+    """The entropy in nats of the ids' own frequencies: the loss of a model that knows
+    how often each token occurs but ignores context. A trained model must beat it."""
+    ids = _check_ids(ids, "unigram_entropy")
+    if len(ids) == 0:
+        raise ValueError("unigram_entropy: ids is empty")
+    counts = np.bincount(ids)
+    p = counts[counts > 0] / len(ids)
+    return float(-(p * np.log(p)).sum())
+
+
+def _check_ids(ids, caller):
+    """ids must be a 1-D integer array; returned as int64 (the dtype batches are made in)."""
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or not (ids.size == 0 or np.issubdtype(ids.dtype, np.integer)):
+        raise ValueError(f"{caller}: ids must be a 1-D integer array, got shape {ids.shape} "
+                         f"dtype {ids.dtype}")
+    return ids.astype(np.int64, copy=False)

@@ -1,0 +1,93 @@
+"""Embedding, Linear and OneHot: gradients by finite differences, torch parity, bad input."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import minirnn
+from minirnn.gradcheck import check_gradients
+from minirnn.layers import OneHot
+
+
+@settings(max_examples=15, deadline=None)
+@given(T=st.integers(1, 4), B=st.integers(1, 3), I=st.integers(1, 5), O=st.integers(1, 5), seed=st.integers(0, 999))
+def test_linear_gradients(T, B, I, O, seed):
+    layer = minirnn.Linear(I, O, seed=seed)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((T, B, I))
+    dy = rng.standard_normal((T, B, O))
+    loss = lambda: np.sum(layer.forward(x) * dy)
+    loss()
+    dx = layer.backward(dy)
+    report = check_gradients(loss, {"x": x, **layer.params}, {"x": dx, **layer.grads})
+    assert report.passed(), report
+
+
+@settings(max_examples=15, deadline=None)
+@given(V=st.integers(2, 6), D=st.integers(1, 4), T=st.integers(1, 5), B=st.integers(1, 3), seed=st.integers(0, 999))
+def test_embedding_gradients_sum_repeated_ids(V, D, T, B, seed):
+    layer = minirnn.Embedding(V, D, seed=seed)
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, V, (T, B))                  # with repeats: their gradients must add
+    dy = rng.standard_normal((T, B, D))
+    loss = lambda: np.sum(layer.forward(ids) * dy)
+    loss()
+    assert layer.backward(dy) is None
+    report = check_gradients(loss, layer.params, layer.grads)
+    assert report.passed(), report
+
+
+def test_embedding_padding_row_stays_zero_and_learns_nothing():
+    layer = minirnn.Embedding(5, 3, padding_idx=0)
+    assert np.all(layer.params["E"][0] == 0)
+    layer.forward(np.array([[0, 1], [0, 2]]))
+    layer.backward(np.ones((2, 2, 3)))
+    assert np.all(layer.grads["E"][0] == 0) and np.all(layer.grads["E"][1] == 1)
+
+
+def test_one_hot_is_an_identity_lookup():
+    ids = np.array([[2, 0], [1, 2]])
+    y = OneHot(3).forward(ids)
+    np.testing.assert_array_equal(y.argmax(-1), ids)
+    assert y.sum() == ids.size
+
+
+def test_linear_and_embedding_match_torch():
+    torch = pytest.importorskip("torch")
+    lin = minirnn.Linear(4, 3, seed=1)
+    t_lin = torch.nn.Linear(4, 3, dtype=torch.float64)
+    with torch.no_grad():
+        t_lin.weight.copy_(torch.from_numpy(lin.params["W"].T))
+        t_lin.bias.copy_(torch.from_numpy(lin.params["b"]))
+    x = np.random.default_rng(0).standard_normal((5, 2, 4))
+    xt = torch.tensor(x, requires_grad=True)
+    y = lin.forward(x)
+    yt = t_lin(xt)
+    dy = np.random.default_rng(1).standard_normal(y.shape)
+    (yt * torch.from_numpy(dy)).sum().backward()
+    dx = lin.backward(dy)
+    assert np.abs(y - yt.detach().numpy()).max() < 1e-14
+    assert np.abs(dx - xt.grad.numpy()).max() < 1e-14
+    assert np.abs(lin.grads["W"].T - t_lin.weight.grad.numpy()).max() < 1e-13
+    assert np.abs(lin.grads["b"] - t_lin.bias.grad.numpy()).max() < 1e-13
+
+
+@pytest.mark.parametrize("ids, error, message", [
+    (np.array([[0.0, 1.0]]), TypeError, "ids must hold integer ids of shape \\(T, B\\), got dtype float64"),
+    (np.array([[0, -1]]), ValueError, r"ids must hold ids in \[0, 5\), got -1"),
+    (np.array([[0, 5]]), ValueError, r"ids must hold ids in \[0, 5\), got 5"),
+    ([[0, 1]], TypeError, "ids must be a numpy array of integer ids, got list"),
+])
+def test_embedding_bad_ids(ids, error, message):
+    with pytest.raises(error, match=message):
+        minirnn.Embedding(5, 2).forward(ids)
+
+
+def test_linear_bad_input():
+    layer = minirnn.Linear(4, 3)
+    with pytest.raises(ValueError, match=r"x must have shape \(\?, \?, 4\), got \(2, 3, 5\)"):
+        layer.forward(np.zeros((2, 3, 5)))
+    with pytest.raises(RuntimeError, match="Linear.backward called before forward"):
+        layer.backward(np.zeros((2, 3, 3)))
+    layer.forward(np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 3\), got \(2, 3\)"):
+        layer.backward(np.zeros((2, 3)))

@@ -1,0 +1,256 @@
+"""Tests of minirnn/text.py: tokenizers, the vocabulary, language-model windows.
+
+- both tokenizers give back the exact text, for any text;
+- a vocabulary round-trips text, keeps its reserved ids apart from every real token
+  (even the literal strings "<pad>", "<unk>", "<eos>"), maps unknown tokens to <unk>
+  or, strictly, names them, and survives np.savez / np.load(allow_pickle=False);
+- min_count and max_size keep exactly the frequent tokens;
+- random windows are slices of the corpus with the target one step later, drawn from
+  every start; sequential windows cover every target once, lane by lane.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from minirnn.text import (EOS, PAD, RESERVED, UNK, Vocabulary, random_windows,
+                          sequential_windows, tokenize, unigram_entropy)
+
+few = settings(max_examples=25, deadline=None)
+LEVELS = ["char", "word"]
+texts = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+                max_size=200)
+tricky = ["<pad>", "<unk>", "<eos>", " <pad>", "\n\n    ", "  ", "\t", "é", "日本", "x\u0301"]
+texts_with_tricky_bits = st.lists(st.one_of(texts, st.sampled_from(tricky)),
+                                  max_size=8).map("".join)
+
+
+# ---- tokenizers ----
+
+@few
+@given(texts_with_tricky_bits)
+@pytest.mark.parametrize("level", LEVELS)
+def test_tokens_join_to_the_text(level, text):
+    tokens = tokenize(text, level)
+    assert "".join(tokens) == text
+    assert all(tokens)
+
+
+def test_word_tokens_carry_their_leading_space():
+    assert tokenize("Hi there, you.\n\n  Next", "word") == \
+        ["Hi", " there", ",", " you", ".", "\n\n  ", "Next"]
+
+
+def test_tokenize_rejects_bad_input():
+    with pytest.raises(ValueError, match="level must be one of 'char', 'word', got 'byte'"):
+        tokenize("abc", "byte")
+    with pytest.raises(TypeError, match="text must be a str"):
+        tokenize(b"abc", "char")
+
+
+# ---- the vocabulary ----
+
+@few
+@given(texts_with_tricky_bits)
+@pytest.mark.parametrize("level", LEVELS)
+def test_vocabulary_round_trip(level, text):
+    vocab = Vocabulary.build(text, level)
+    ids = vocab.encode(text)
+    assert ids.dtype == np.int64 and ids.ndim == 1
+    assert vocab.decode(ids) == text
+    assert (ids >= len(RESERVED)).all()                  # no real token gets a reserved id
+    assert len(vocab) == len(RESERVED) + len(set(tokenize(text, level)))
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_reserved_names_in_the_text_are_ordinary_tokens(level):
+    text = "<pad> <unk> <eos> and <pad>"
+    vocab = Vocabulary.build(text, level)
+    ids = vocab.encode(text, strict=True)
+    assert not np.isin(ids, [PAD, UNK, EOS]).any()
+    assert vocab.decode(ids) == text
+    literal = Vocabulary(["<pad>", "<eos>"], level)      # even as whole tokens
+    assert literal.encode(["<pad>", "<eos>"]).tolist() == [3, 4]
+    assert literal.tokens == RESERVED + ("<pad>", "<eos>")
+
+
+def test_reserved_ids_decode_to_documented_text():
+    vocab = Vocabulary.build("ab", "char")
+    a, b = vocab.encode("ab")
+    assert vocab.decode([a, PAD, b, UNK, EOS, a]) == "ab\N{REPLACEMENT CHARACTER}\na"
+
+
+@pytest.mark.parametrize("level, known, unseen, listed", [
+    ("char", "hello world", "hello, w\u00f6rld!", ["','", "'!'", "'\u00f6'"]),
+    ("word", "the cat sat", "the dog sat on", ["' dog'", "' on'"]),
+])
+def test_unknown_tokens(level, known, unseen, listed):
+    vocab = Vocabulary.build(known, level)
+    ids = vocab.encode(unseen)
+    tokens = tokenize(unseen, level)
+    assert [i == UNK for i in ids] == [t not in tokenize(known, level) for t in tokens]
+    with pytest.raises(ValueError, match=f"{len(listed)} .* not in the vocabulary") as error:
+        vocab.encode(unseen, strict=True)
+    for token in listed:
+        assert token in str(error.value)
+
+
+@few
+@given(st.lists(st.sampled_from("aaaaabbbbccdeé \n"), max_size=300).map("".join),
+       st.integers(1, 4), st.one_of(st.none(), st.integers(4, 10)))
+def test_min_count_and_max_size_keep_the_frequent_tokens(text, min_count, max_size):
+    vocab = Vocabulary.build(text, "char", max_size=max_size, min_count=min_count)
+    counts = {c: text.count(c) for c in set(text)}
+    kept = set(vocab.tokens[len(RESERVED):])
+    dropped = set(counts) - kept
+    assert all(counts[c] >= min_count for c in kept)
+    if max_size is not None:
+        assert len(vocab) <= max_size
+    if max_size is None or len(vocab) < max_size:
+        assert all(counts[c] < min_count for c in dropped)
+    if kept and dropped:
+        assert min(counts[c] for c in kept) >= max(counts[c] for c in dropped)
+    ranks = [counts[c] for c in vocab.tokens[len(RESERVED):]]
+    assert ranks == sorted(ranks, reverse=True)          # most frequent first
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"level": "byte"}, "level must be one of"),
+    ({"min_count": 0}, "min_count must be a positive integer"),
+    ({"max_size": 3}, "max_size must be None or an int > 3"),
+])
+def test_build_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Vocabulary.build("some text", **kwargs)
+
+
+def test_vocabulary_rejects_bad_tokens():
+    with pytest.raises(ValueError, match="NUL"):
+        Vocabulary.build("binary\x00data", "char")
+    with pytest.raises(ValueError, match="distinct"):
+        Vocabulary(["a", "b", "a"], "char")
+    with pytest.raises(ValueError, match="non-empty str"):
+        Vocabulary(["a", ""], "char")
+
+
+def test_decode_rejects_ids_out_of_range():
+    vocab = Vocabulary.build("abc", "char")
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, 6\)"):
+        vocab.decode([3, 6])
+    with pytest.raises(ValueError, match="1-D integer array"):
+        vocab.decode([[3]])
+
+
+def test_encode_documents_puts_eos_before_each():
+    vocab = Vocabulary.build(["ab", "ba"], "char")
+    ids = vocab.encode_documents(["ab", "b", "ba"])
+    assert ids.dtype == np.int64
+    assert ids.tolist() == [EOS, *vocab.encode("ab"), EOS, *vocab.encode("b"),
+                            EOS, *vocab.encode("ba")]
+    assert vocab.decode(ids) == "\nab\nb\nba"
+
+
+@few
+@given(texts_with_tricky_bits)
+@pytest.mark.parametrize("level", LEVELS)
+def test_vocabulary_survives_savez_without_pickle(tmp_path_factory, level, text):
+    vocab = Vocabulary.build(text, level)
+    path = tmp_path_factory.mktemp("vocab") / "vocab.npz"
+    np.savez(path, **vocab.to_arrays())
+    with np.load(path, allow_pickle=False) as arrays:
+        loaded = Vocabulary.from_arrays(arrays)
+    assert loaded == vocab
+    assert loaded.decode(loaded.encode(text)) == text
+
+
+def test_from_arrays_rejects_bad_arrays():
+    good = Vocabulary.build("abc", "char").to_arrays()
+    with pytest.raises(ValueError, match="missing array 'level'"):
+        Vocabulary.from_arrays({"tokens": good["tokens"]})
+    with pytest.raises(ValueError, match="'tokens' must be a 1-D unicode array"):
+        Vocabulary.from_arrays({**good, "tokens": np.arange(5)})
+    with pytest.raises(ValueError, match="'level' must be a 0-d unicode array"):
+        Vocabulary.from_arrays({**good, "level": np.array(["char"])})
+    with pytest.raises(ValueError, match="must start with"):
+        Vocabulary.from_arrays({**good, "tokens": good["tokens"][1:]})
+    with pytest.raises(ValueError, match="level must be one of"):
+        Vocabulary.from_arrays({**good, "level": np.array("byte")})
+
+
+# ---- windows ----
+
+def test_window_target_is_the_input_one_step_later():
+    vocab = Vocabulary.build("HELO", "char")
+    x, y = random_windows(vocab.encode("HELLO"), 4, 3, np.random.default_rng(0))
+    assert x.shape == y.shape == (4, 3)
+    for b in range(3):
+        assert (vocab.decode(x[:, b]), vocab.decode(y[:, b])) == ("HELL", "ELLO")
+
+
+@few
+@given(st.integers(2, 60), st.integers(1, 12), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_random_windows_are_slices_of_the_corpus(n, nchars, batch_size, seed):
+    nchars = min(nchars, n - 1)
+    ids = 1000 + np.arange(n)                            # every position holds a distinct id
+    x, y = random_windows(ids, nchars, batch_size, np.random.default_rng(seed))
+    assert x.shape == y.shape == (nchars, batch_size)
+    assert x.dtype == y.dtype == np.int64
+    starts = x[0] - 1000
+    assert ((starts >= 0) & (starts <= n - nchars - 1)).all()
+    assert (x == ids[starts + np.arange(nchars)[:, None]]).all()   # consecutive tokens
+    assert (y == x + 1).all()                             # the next token in the corpus
+    again = random_windows(ids, nchars, batch_size, np.random.default_rng(seed))
+    assert all((a == b).all() for a, b in zip((x, y), again))
+
+
+def test_random_windows_start_anywhere():
+    n, nchars = 30, 5
+    x, _ = random_windows(np.arange(n), nchars, 5000, np.random.default_rng(1))
+    assert set(x[0].tolist()) == set(range(n - nchars))    # first and last start included
+
+
+@few
+@given(st.integers(2, 200), st.integers(1, 15), st.integers(1, 8))
+def test_sequential_windows_cover_every_target_once(n, nchars, batch_size):
+    ids = 1000 + np.arange(n)
+    batches = list(sequential_windows(ids, nchars, batch_size))
+    lanes = min(batch_size, n - 1)
+    lane_length = (n - 1) // lanes
+    assert all(x.shape == y.shape and x.shape[1] == lanes and 1 <= x.shape[0] <= nchars
+               for x, y in batches)
+    assert all(x.dtype == y.dtype == np.int64 for x, y in batches)
+    assert all((y == x + 1).all() for x, y in batches)
+    targets = np.concatenate([y for _, y in batches])    # (L, B): lane b reads down column b
+    assert targets.shape == (lane_length, lanes)
+    assert (targets.T.reshape(-1) == ids[1:1 + lanes * lane_length]).all()
+    assert (n - 1) - lanes * lane_length < lanes          # fewer than B targets left out
+
+
+def test_sequential_windows_check_arguments_at_once():
+    with pytest.raises(ValueError, match="at least 2 ids"):
+        sequential_windows(np.array([1]), 4, 2)
+    with pytest.raises(ValueError, match="nchars must be a positive integer"):
+        sequential_windows(np.arange(10), 0, 2)
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((np.arange(4), 4, 2), ValueError, "need more than nchars=4 ids"),
+    ((np.arange(10), 0, 2), ValueError, "nchars must be a positive integer"),
+    ((np.arange(10), 3, 0), ValueError, "batch_size must be a positive integer"),
+    ((np.arange(10.0), 3, 2), ValueError, "1-D integer array"),
+    ((np.zeros((3, 4), int), 2, 2), ValueError, "1-D integer array"),
+])
+def test_random_windows_reject_bad_arguments(args, error, message):
+    with pytest.raises(error, match=message):
+        random_windows(*args, np.random.default_rng(0))
+
+
+def test_random_windows_need_a_generator():
+    with pytest.raises(TypeError, match="numpy Generator"):
+        random_windows(np.arange(10), 3, 2, 0)
+
+
+def test_unigram_entropy():
+    assert unigram_entropy(np.array([5, 5, 5])) == 0.0
+    assert np.isclose(unigram_entropy(np.arange(8).repeat(3)), np.log(8))
+    assert np.isclose(unigram_entropy(np.array([3, 3, 3, 4])),
+                      -(0.75 * np.log(0.75) + 0.25 * np.log(0.25)))
