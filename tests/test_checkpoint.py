@@ -1,0 +1,126 @@
+"""Checkpoints: round trip without pickle, atomic writes, validated loads, bit-for-bit resume."""
+import os
+
+import numpy as np
+import pytest
+
+import minirnn
+from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.clip import clip_grad_norm
+from minirnn.model import Sequential
+from minirnn.optim import Adam
+
+V = 11
+
+
+def make_model(hidden=8, cell=minirnn.LSTM):
+    return Sequential(embed=minirnn.Embedding(V, 5, seed=0),
+                      rnn=cell(5, hidden, num_layers=2, dropout=0.2, seed=1, backend="numpy"),
+                      head=minirnn.Linear(hidden, V, seed=2))
+
+
+def train(model, opt, rng, steps):
+    for _ in range(steps):
+        ids = rng.integers(0, V, (9, 3))
+        logits, _ = model.forward(ids[:-1])
+        _, dlogits = minirnn.softmax_cross_entropy(logits, ids[1:])
+        model.backward(dlogits)
+        clip_grad_norm(model.grads, 1.0)
+        opt.step(model.grads)
+
+
+def save(path, model, opt, rng):
+    config = {"rng": rng.bit_generator.state, "dropout_rng": model.modules["rnn"]._rng.bit_generator.state}
+    save_checkpoint(path, model.params, opt.state_dict(), {"tokens": np.array(list("abc"))}, config)
+
+
+def test_resume_continues_bit_for_bit(tmp_path):
+    """10 steps, save, load into fresh objects, 10 more == 20 steps straight."""
+    straight, straight_opt = make_model(), None
+    straight_opt = Adam(straight.params, lr=0.01)
+    train(straight, straight_opt, np.random.default_rng(5), 20)
+
+    model = make_model()
+    opt = Adam(model.params, lr=0.01)
+    rng = np.random.default_rng(5)
+    train(model, opt, rng, 10)
+    save(tmp_path / "ck.npz", model, opt, rng)
+
+    resumed = make_model()
+    resumed_opt = Adam(resumed.params, lr=0.01)
+    ck = Checkpoint(tmp_path / "ck.npz")
+    ck.load_params_into(resumed.params)
+    resumed_opt.load_state_dict(ck.optim_state)
+    rng = np.random.default_rng()
+    rng.bit_generator.state = ck.config["rng"]
+    resumed.modules["rnn"]._rng.bit_generator.state = ck.config["dropout_rng"]
+    train(resumed, resumed_opt, rng, 10)
+    for name, p in straight.params.items():
+        np.testing.assert_array_equal(resumed.params[name], p, err_msg=name)
+
+
+def test_file_loads_without_pickle(tmp_path):
+    model = make_model()
+    save(tmp_path / "ck.npz", model, Adam(model.params), np.random.default_rng(0))
+    with np.load(tmp_path / "ck.npz", allow_pickle=False) as data:
+        assert "params/rnn.W_l1" in data.files and "optim/step" in data.files and "vocab/tokens" in data.files
+
+
+def test_crash_while_saving_leaves_the_old_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "ck.npz"
+    model = make_model()
+    save(path, model, Adam(model.params), np.random.default_rng(0))
+    before = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("power cut")
+    monkeypatch.setattr(np, "savez", crash)
+    model.params["head.b"][...] += 1
+    with pytest.raises(KeyboardInterrupt):
+        save(path, model, Adam(model.params), np.random.default_rng(0))
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["ck.npz"]                # no temporary file left behind
+
+
+def test_checkpoint_of_another_architecture_is_refused(tmp_path):
+    model = make_model(hidden=8)
+    save(tmp_path / "ck.npz", model, Adam(model.params), np.random.default_rng(0))
+    other = make_model(hidden=6)
+    with pytest.raises(ValueError, match=r"does not fit this model.*'rnn.H_l0': model has \(6, 24\) float64, "
+                                         r"checkpoint has \(8, 32\) float64"):
+        Checkpoint(tmp_path / "ck.npz").load_params_into(other.params)
+    gru = make_model(cell=minirnn.GRU)
+    with pytest.raises(ValueError, match=r"missing 'rnn.b_hn_l0'"):
+        Checkpoint(tmp_path / "ck.npz").load_params_into(gru.params)
+
+
+def test_float32_model_refuses_float64_checkpoint(tmp_path):
+    model = make_model()
+    save(tmp_path / "ck.npz", model, Adam(model.params), np.random.default_rng(0))
+    small = Sequential(embed=minirnn.Embedding(V, 5, dtype=np.float32),
+                       rnn=minirnn.LSTM(5, 8, num_layers=2, dtype=np.float32),
+                       head=minirnn.Linear(8, V, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"'embed.E': model has \(11, 5\) float32, checkpoint has \(11, 5\) float64"):
+        Checkpoint(tmp_path / "ck.npz").load_params_into(small.params)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_damaged_file_gives_a_clear_error(tmp_path, damage):
+    path = tmp_path / "ck.npz"
+    model = make_model()
+    save(path, model, Adam(model.params), np.random.default_rng(0))
+    data = path.read_bytes()
+    path.write_bytes({"truncate": data[: len(data) // 2], "garbage": b"not a checkpoint" * 50, "empty": b""}[damage])
+    with pytest.raises(ValueError, match="is truncated or corrupted"):
+        Checkpoint(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        Checkpoint(tmp_path / "nope.npz")
+
+
+def test_npz_that_is_not_a_checkpoint(tmp_path):
+    np.savez(tmp_path / "other.npz", weights=np.zeros(3))
+    with pytest.raises(ValueError, match="is not a minirnn checkpoint"):
+        Checkpoint(tmp_path / "other.npz")
