@@ -1,0 +1,56 @@
+"""Sequential: one forward, one backward, dotted names, the same arrays as the modules."""
+import numpy as np
+import pytest
+
+import minirnn
+from minirnn.gradcheck import check_gradients
+from minirnn.model import Sequential
+
+
+def make(backend="numpy"):
+    return Sequential(embed=minirnn.Embedding(7, 3, seed=0),
+                      rnn=minirnn.GRU(3, 4, num_layers=2, bidirectional=True, seed=1, backend=backend),
+                      head=minirnn.Linear(8, 7, seed=2))
+
+
+def test_dotted_names_are_the_modules_own_arrays():
+    model = make()
+    assert "rnn.W_l1_reverse" in model.params and "embed.E" in model.params and "head.b" in model.params
+    assert model.params["rnn.H_l0"] is model.modules["rnn"].params["H_l0"]
+    assert set(model.params) == set(model.grads)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_whole_model_gradients_with_lengths_and_state(backend):
+    model = make(backend)
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 7, (5, 3))
+    targets = rng.integers(0, 7, (5, 3))
+    lengths = np.array([5, 2, 4])
+    mask = np.arange(5)[:, None] < lengths
+    state = rng.standard_normal((4, 3, 4))
+
+    def loss():
+        logits, _ = model.forward(ids, state, lengths=lengths)
+        return minirnn.softmax_cross_entropy(logits, targets, mask)[0]
+    logits, _ = model.forward(ids, state, lengths=lengths)
+    _, dlogits = minirnn.softmax_cross_entropy(logits, targets, mask)
+    dids, dstate0 = model.backward(dlogits)
+    assert dids is None
+    report = check_gradients(loss, {"state": state, **model.params}, {"state": dstate0, **model.grads})
+    assert report.passed(), report
+
+
+def test_training_flag_reaches_every_module():
+    model = make()
+    model.training = False
+    assert not model.modules["rnn"].training and not model.training
+
+
+def test_bad_containers():
+    with pytest.raises(ValueError, match="Sequential needs at least one module"):
+        Sequential()
+    with pytest.raises(TypeError, match="module 'f' must have forward, backward, params and grads, got function"):
+        Sequential(f=lambda x: x)
+    with pytest.raises(ValueError, match=r"at most one recurrent module, got \['a', 'b'\]"):
+        Sequential(a=minirnn.RNN(2, 2), b=minirnn.RNN(2, 2))
