@@ -2,10 +2,15 @@
 
 Follow one batch through the files, in the order the data takes:
 cells/ (the math) -> recurrent.py (layers of cells) -> layers.py (Embedding, Linear)
--> losses.py -> gradcheck.py (proof that every backward is right).
+-> losses.py -> model.py -> clip.py, optim.py -> gradcheck.py (proof that every
+backward is right). README.md has the full reading guide.
 """
-from .layers import Embedding, Linear
+from .clip import clip_grad_norm, clip_grad_value
+from .layers import Embedding, Linear, OneHot
 from .losses import softmax_cross_entropy
+from .model import Sequential
+from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .recurrent import GRU, LSTM, RNN
 
-__all__ = ["RNN", "LSTM", "GRU", "Embedding", "Linear", "softmax_cross_entropy"]
+__all__ = ["RNN", "LSTM", "GRU", "Embedding", "Linear", "OneHot", "Sequential", "softmax_cross_entropy",
+           "clip_grad_norm", "clip_grad_value", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
