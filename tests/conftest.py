@@ -1,0 +1,10 @@
+"""Test-session settings.
+
+BLAS on one thread: the tests multiply small matrices, where OpenBLAS's thread start-up
+and spinning cost more than the product itself (measured: 25x slower on a busy 2-core
+machine). threadpoolctl reaches both NumPy's OpenBLAS and SciPy's (which the Numba
+kernels call).
+"""
+from threadpoolctl import threadpool_limits
+
+threadpool_limits(limits=1)
