@@ -55,7 +55,8 @@ class Recurrent:
             in_size = self.input_size if layer == 0 else self.hidden_size * self.num_directions
             cell_params = self._init_params(in_size)
             for name, value in cell_params.items():
-                self.params[name + self._suffix(layer, direction)] = value.astype(self.dtype)
+                # C order: the kernels would copy a transposed (Fortran-order) view on every call
+                self.params[name + self._suffix(layer, direction)] = np.ascontiguousarray(value, self.dtype)
         self._cell_param_names = tuple(cell_params)             # W, H, b (and b_hn for the GRU)
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self._cache = None
