@@ -249,7 +249,7 @@ def check_layer(layer, x, state=None, lengths=None, seed=0, **options):
         raise TypeError(f"layer must be float64 for a gradient check, got {layer.dtype}")
     rng = np.random.default_rng(seed)
     x = np.array(x, dtype=np.float64)
-    masks_state = layer._rng.bit_generator.state          # replayed: the same dropout masks each time
+    masks_state = layer.rng.bit_generator.state          # replayed: the same dropout masks each time
     y, final = layer.forward(x, state, lengths=lengths)
     finals = final if isinstance(final, tuple) else (final,)
     state0 = tuple(np.array(s, dtype=np.float64) for s in (state if isinstance(state, tuple) else (state,))) \
@@ -261,7 +261,7 @@ def check_layer(layer, x, state=None, lengths=None, seed=0, **options):
         return parts if len(parts) > 1 else parts[0]
 
     def loss():
-        layer._rng.bit_generator.state = masks_state
+        layer.rng.bit_generator.state = masks_state
         y, final = layer.forward(x, pack(state0), lengths=lengths)
         finals = final if isinstance(final, tuple) else (final,)
         return np.sum(dy * y) + sum(np.sum(d * f) for d, f in zip(dfinals, finals))

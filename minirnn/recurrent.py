@@ -49,7 +49,8 @@ class Recurrent:
         self.dtype = validate.float_dtype(dtype)
         self.backend = validate.one_of("backend", backend, ("numba", "numpy"))
         self.training = True
-        self._rng = np.random.default_rng(seed)          # weights first, then dropout masks
+        self.rng = np.random.default_rng(seed)           # weights first, then dropout masks (save its
+                                                         # .bit_generator.state to resume bit for bit)
         self.params = {}
         for layer, direction in self._layer_directions():
             in_size = self.input_size if layer == 0 else self.hidden_size * self.num_directions
@@ -67,7 +68,7 @@ class Recurrent:
         """PyTorch's draws: weight_ih, weight_hh, bias_ih, bias_hh, all uniform +-1/sqrt(N)."""
         N, G = self.hidden_size, self.gates
         bound = 1 / np.sqrt(N)
-        draw = lambda *shape: self._rng.uniform(-bound, bound, shape)
+        draw = lambda *shape: self.rng.uniform(-bound, bound, shape)
         weight_ih, weight_hh, bias_ih, bias_hh = draw(G * N, in_size), draw(G * N, N), draw(G * N), draw(G * N)
         return self._from_torch(weight_ih, weight_hh, bias_ih, bias_hh)
 
@@ -107,7 +108,7 @@ class Recurrent:
         layer_input = x
         for layer in range(self.num_layers):
             if layer > 0 and self.training and self.dropout > 0:
-                keep = self._rng.random(layer_input.shape) >= self.dropout
+                keep = self.rng.random(layer_input.shape) >= self.dropout
                 mask = keep.astype(self.dtype) / (1 - self.dropout)      # inverted dropout
                 layer_input = layer_input * mask
                 dropout_masks.append(mask)

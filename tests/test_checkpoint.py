@@ -30,7 +30,7 @@ def train(model, opt, rng, steps):
 
 
 def save(path, model, opt, rng):
-    config = {"rng": rng.bit_generator.state, "dropout_rng": model.modules["rnn"]._rng.bit_generator.state}
+    config = {"rng": rng.bit_generator.state, "dropout_rng": model.modules["rnn"].rng.bit_generator.state}
     save_checkpoint(path, model.params, opt.state_dict(), {"tokens": np.array(list("abc"))}, config)
 
 
@@ -53,7 +53,7 @@ def test_resume_continues_bit_for_bit(tmp_path):
     resumed_opt.load_state_dict(ck.optim_state)
     rng = np.random.default_rng()
     rng.bit_generator.state = ck.config["rng"]
-    resumed.modules["rnn"]._rng.bit_generator.state = ck.config["dropout_rng"]
+    resumed.modules["rnn"].rng.bit_generator.state = ck.config["dropout_rng"]
     train(resumed, resumed_opt, rng, 10)
     for name, p in straight.params.items():
         np.testing.assert_array_equal(resumed.params[name], p, err_msg=name)

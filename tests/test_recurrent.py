@@ -238,7 +238,7 @@ def test_dropout_backward_uses_the_forward_mask():
     dy = rng.standard_normal((4, 2, 4))
 
     def loss(x):
-        layer._rng = np.random.default_rng(99)                        # same masks every call
+        layer.rng = np.random.default_rng(99)                        # same masks every call
         return np.sum(layer.forward(x)[0] * dy)
 
     loss(x)

@@ -1,0 +1,121 @@
+"""Smoke tests of the `minirnn` command (minirnn/cli.py): train and sample.
+
+- `python -m minirnn train --help` runs in a real subprocess and documents every option;
+- every option of train and sample has a help text;
+- `minirnn train` then `minirnn sample` work end to end through main();
+- sample: greedy is repeatable, a seed reproduces, --length bounds the text;
+- errors are one line on stderr and exit code 2, never a traceback: a missing or
+  corrupted checkpoint, a checkpoint that is not a language model, one whose arrays
+  belong to another architecture, a prompt with unknown characters, bad option values.
+"""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.cli import build_parser, main
+
+
+def toy_text():
+    words = ["alpha", "beta", "gamma", "delta", "epsilon"]
+    rng = np.random.default_rng(0)
+    return "".join(" ".join(rng.choice(words, 6)).capitalize() + ".\n" for _ in range(150))
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    """A checkpoint from a tiny run of `minirnn train`."""
+    folder = tmp_path_factory.mktemp("cli")
+    (folder / "toy.txt").write_text(toy_text(), encoding="utf-8")
+    out = folder / "lm.npz"
+    assert main(["train", "--text", str(folder / "toy.txt"), "--out", str(out), "--steps", "10",
+                 "--hidden-size", "24", "--embed-size", "8", "--nchars", "20", "--batch-size", "8",
+                 "--prompt", "Alpha", "--sample-length", "20"]) == 0
+    return out
+
+
+def subcommand_parser(name):
+    commands = next(a for a in build_parser()._subparsers._group_actions if a.choices)
+    return commands.choices[name]
+
+
+def test_python_m_minirnn_train_help():
+    result = subprocess.run([sys.executable, "-m", "minirnn", "train", "--help"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for option in ("--text", "--level", "--cell", "--layers", "--hidden-size", "--embed-size",
+                   "--input", "--dropout", "--nchars", "--batch-size", "--lr", "--clip", "--steps",
+                   "--minutes", "--seed", "--eval-every", "--valid-tokens", "--prompt", "--out",
+                   "--resume", "--max-vocab", "--threads"):
+        assert option in result.stdout
+
+
+@pytest.mark.parametrize("name", ["train", "sample"])
+def test_every_option_is_explained(name):
+    for action in subcommand_parser(name)._actions:
+        assert action.help and len(action.help) > 10, action.option_strings
+
+
+def test_train_then_sample(checkpoint, capsys):
+    assert main(["sample", "--checkpoint", str(checkpoint), "--prompt", "Alpha", "--length", "30",
+                 "--seed", "1"]) == 0
+    first = capsys.readouterr().out
+    assert first.startswith("Alpha") and len(first) <= len("Alpha") + 30 + 1
+    assert main(["sample", "--checkpoint", str(checkpoint), "--prompt", "Alpha", "--length", "30",
+                 "--seed", "1"]) == 0
+    assert capsys.readouterr().out == first
+
+
+def test_greedy_sampling_is_repeatable(checkpoint, capsys):
+    outputs = []
+    for _ in range(2):
+        assert main(["sample", "--checkpoint", str(checkpoint), "--temperature", "0",
+                     "--length", "25", "--no-stop"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert "\ufffd" not in outputs[0]                      # <unk> is never written
+
+
+def one_line_error(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_sample_errors_are_one_line(checkpoint, tmp_path, capsys):
+    one_line_error(capsys, ["sample", "--checkpoint", str(tmp_path / "missing.npz")], "does not exist")
+    (tmp_path / "junk.npz").write_bytes(b"PK\x03\x04 this is no zip file")
+    one_line_error(capsys, ["sample", "--checkpoint", str(tmp_path / "junk.npz")], "corrupted")
+    save_checkpoint(tmp_path / "other.npz", {"w": np.zeros(2)}, config={"note": "other"})
+    one_line_error(capsys, ["sample", "--checkpoint", str(tmp_path / "other.npz")],
+                   "was not written by `minirnn train`")
+    one_line_error(capsys, ["sample", "--checkpoint", str(checkpoint), "--prompt", "Zeta!"],
+                   "2 characters not in the vocabulary: '!', 'Z'")
+
+
+def test_sampling_a_checkpoint_of_another_architecture_is_refused(checkpoint, tmp_path, capsys):
+    saved = Checkpoint(checkpoint)
+    for change in ({"cell": "gru"}, {"hidden_size": 32}, {"layers": 2}):
+        config = {**saved.config, "model": {**saved.config["model"], **change}}
+        path = tmp_path / "changed.npz"
+        save_checkpoint(path, saved.params, saved.optim_state, saved.vocab_arrays, config)
+        one_line_error(capsys, ["sample", "--checkpoint", str(path)], "does not fit this model")
+
+
+@pytest.mark.parametrize("argv", [["train", "--hidden-size", "0"], ["train", "--lr", "-1"],
+                                  ["train", "--cell", "transformer"], ["sample", "--temperature", "-1"],
+                                  ["sample", "--length", "x"]])
+def test_bad_option_values_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2
+    assert "invalid" in capsys.readouterr().err
+
+
+def test_dropout_with_one_layer_is_refused(capsys, tmp_path):
+    (tmp_path / "toy.txt").write_text(toy_text(), encoding="utf-8")
+    argv = ["train", "--text", str(tmp_path / "toy.txt"), "--dropout", "0.3", "--out", str(tmp_path / "lm.npz")]
+    one_line_error(capsys, argv, "with layers=1 it would do nothing")

@@ -1,0 +1,205 @@
+"""Tests of minirnn/train.py: the training loop, its checkpoint, --resume, the samples.
+
+Every run here is small (a generated text of a few thousand characters, a few dozen
+hidden units, tens of steps) and goes through the real command, ``minirnn.cli.main``.
+
+- a short run learns: its validation loss ends well below the text's unigram entropy,
+  and the checkpoint records that loss for exactly the parameters it holds;
+- checkpoint then sample: the checkpoint rebuilds the network, and `minirnn sample`
+  writes what generate() writes with the same seed;
+- --resume continues bit for bit: N steps straight equal N/2, then N/2 resumed
+  (parameters, Adam's state, the validation losses), dropout included;
+- a resumed run refuses changed settings and changed text;
+- every cell, one-hot input and word level train; the time budget stops a run;
+- the loss curve is written; bad text and a prompt with unknown characters get one line.
+"""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.cli import main
+from minirnn.generate import generate
+from minirnn.lm import bits, evaluate, load_model
+from minirnn.text import unigram_entropy
+from minirnn.train import EVAL_LANES
+
+
+def toy_text(sentences=600, seed=0):
+    """Sentences from a tiny grammar: plenty of structure for a small model to find."""
+    rng = np.random.default_rng(seed)
+    subjects = ["the cat", "a dog", "the old man", "my friend", "every bird", "the teacher"]
+    verbs = ["sees", "likes", "chases", "finds", "hears", "draws"]
+    objects = ["the ball", "a red house", "the tall tree", "some food", "the river", "a letter"]
+    lines = [f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)}".capitalize() + "."
+             for _ in range(sentences)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def text_file(tmp_path):
+    path = tmp_path / "toy.txt"
+    path.write_text(toy_text(), encoding="utf-8")
+    return path
+
+
+SMALL = ["--hidden-size", "48", "--embed-size", "16", "--nchars", "32", "--batch-size", "16",
+         "--lr", "0.01", "--valid-tokens", "2000", "--sample-length", "40", "--prompt", "The "]
+
+
+def train(text_file, out, *options):
+    code = main(["train", "--text", str(text_file), "--out", str(out), *SMALL, *options])
+    assert code == 0
+    return Checkpoint(out)
+
+
+def test_a_short_run_ends_well_below_the_unigram_entropy(text_file, tmp_path, capsys):
+    checkpoint = train(text_file, tmp_path / "lm.npz", "--steps", "150", "--eval-every", "50")
+    config = checkpoint.config
+    model, vocab, _ = load_model(tmp_path / "lm.npz")
+    from minirnn.corpus import file_corpus
+    corpus = file_corpus(text_file)
+    train_ids, valid_ids = vocab.encode_documents(corpus.train), vocab.encode_documents(corpus.valid)
+    entropy = unigram_entropy(train_ids)
+    assert config["valid_loss"] < 0.5 * entropy, (config["valid_loss"], entropy)
+    # the loss recorded is the loss of the parameters stored
+    recomputed = evaluate(model, valid_ids[:2000], 32, EVAL_LANES)
+    assert recomputed == pytest.approx(config["valid_loss"], rel=1e-6)
+    assert config["valid_bits"] == pytest.approx(bits(config["valid_loss"]))
+    assert config["history"]["step"] == [50, 100, 150]
+    assert config["valid_loss"] == min(config["history"]["valid_loss"])
+    out = capsys.readouterr().out
+    for title in ("--- greedy ---", "--- temperature 0.3 ---", "--- temperature 0.8 ---",
+                  "--- temperature 1.2 ---"):
+        assert title in out
+    assert "best validation loss" in out and "bits/char" in out
+
+
+def test_checkpoint_then_sample_round_trip(text_file, tmp_path, capsys):
+    train(text_file, tmp_path / "lm.npz", "--steps", "20", "--eval-every", "20")
+    capsys.readouterr()
+    model, vocab, _ = load_model(tmp_path / "lm.npz")
+    expected = generate(model, vocab, "The ", 60, temperature=0.8, top_k=5, seed=11)
+    assert main(["sample", "--checkpoint", str(tmp_path / "lm.npz"), "--prompt", "The ",
+                 "--temperature", "0.8", "--top-k", "5", "--length", "60", "--seed", "11"]) == 0
+    assert capsys.readouterr().out == "The " + expected + "\n"
+
+
+def test_resume_continues_bit_for_bit(text_file, tmp_path):
+    options = ["--layers", "2", "--dropout", "0.2", "--eval-every", "4"]
+    straight = train(text_file, tmp_path / "straight.npz", "--steps", "8", *options)
+    train(text_file, tmp_path / "half.npz", "--steps", "4", *options)
+    assert main(["train", "--resume", str(tmp_path / "half.npz"), "--steps", "8"]) == 0
+    resumed = Checkpoint(tmp_path / "half.npz")
+    assert straight.config["step"] == resumed.config["step"] == 8   # the loss fell: step 8 was best
+    for group in ("params", "optim"):
+        a, b = straight.groups[group], resumed.groups[group]
+        assert a.keys() == b.keys()
+        for key in a:
+            assert np.array_equal(a[key], b[key]), (group, key)
+    assert straight.config["history"]["valid_loss"] == resumed.config["history"]["valid_loss"]
+    assert straight.config["rng"] == resumed.config["rng"]
+
+
+def test_resume_refuses_changed_settings_and_text(text_file, tmp_path, capsys):
+    train(text_file, tmp_path / "lm.npz", "--steps", "2")
+    capsys.readouterr()
+    assert main(["train", "--resume", str(tmp_path / "lm.npz"), "--hidden-size", "64"]) == 2
+    err = capsys.readouterr().err
+    assert "--hidden-size 64 (saved: 48)" in err and len(err.strip().splitlines()) == 1
+    text_file.write_text(toy_text(seed=1), encoding="utf-8")
+    assert main(["train", "--resume", str(tmp_path / "lm.npz"), "--steps", "4"]) == 2
+    assert "the text is not the one this run was trained on" in capsys.readouterr().err
+
+
+def test_a_resumed_run_at_its_last_step_trains_nothing(text_file, tmp_path, capsys):
+    train(text_file, tmp_path / "lm.npz", "--steps", "3")
+    before = Checkpoint(tmp_path / "lm.npz").params
+    assert main(["train", "--resume", str(tmp_path / "lm.npz"), "--steps", "3"]) == 0
+    assert "nothing to train" in capsys.readouterr().out
+    after = Checkpoint(tmp_path / "lm.npz").params
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+@pytest.mark.parametrize("options", [["--cell", "gru"], ["--cell", "rnn", "--input", "onehot"],
+                                     ["--cell", "lstm", "--dtype", "float64", "--backend", "numpy"]])
+def test_every_cell_and_input_trains(text_file, tmp_path, options):
+    config = train(text_file, tmp_path / "lm.npz", "--steps", "30", "--eval-every", "30",
+                   *options).config
+    assert config["step"] == 30
+    assert math.isfinite(config["valid_loss"])
+    model, _, _ = load_model(tmp_path / "lm.npz")
+    assert type(model.modules["rnn"]).__name__.lower() == config["model"]["cell"]
+
+
+def test_word_level(text_file, tmp_path, capsys):
+    config = train(text_file, tmp_path / "lm.npz", "--level", "word", "--prompt", "The",
+                   "--max-vocab", "20", "--steps", "30").config
+    vocab_tokens = Checkpoint(tmp_path / "lm.npz").vocab_arrays["tokens"]
+    assert config["settings"]["level"] == "word" and len(vocab_tokens) == 20
+    assert config["model"]["vocab_size"] == 20
+    assert "bits/word" in capsys.readouterr().out
+
+
+def test_the_time_budget_stops_the_run(text_file, tmp_path):
+    config = train(text_file, tmp_path / "lm.npz", "--minutes", "0.03", "--steps", "1000000").config
+    assert 1 <= config["step"] < 1000000
+    assert config["settings"]["minutes"] == 0.03
+
+
+def test_the_loss_curve_is_a_png(text_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    train(text_file, tmp_path / "lm.npz", "--steps", "4", "--eval-every", "2")
+    assert (tmp_path / "lm-loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_progress_bar_can_be_forced(text_file, tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    train(text_file, tmp_path / "lm.npz", "--steps", "5", "--progress", "bar")
+    assert "5/5" in capsys.readouterr().err
+
+
+def test_the_checkpoint_holds_everything_needed_to_resume(text_file, tmp_path):
+    checkpoint = train(text_file, tmp_path / "lm.npz", "--steps", "3")
+    config = checkpoint.config
+    assert json.loads(json.dumps(config)) == config                  # plain JSON
+    assert {"model", "settings", "data", "step", "rng", "history", "valid_loss"} <= set(config)
+    assert {"step", "exp_avg/head.W", "exp_avg_sq/rnn.H_l0"} <= set(checkpoint.optim_state)
+    assert checkpoint.vocab_arrays["tokens"][:3].tolist() == ["<pad>", "<unk>", "<eos>"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"abc\x00def" * 200, "looks binary"),
+    (b"\xff\xfe not utf-8 " * 100, "is not valid UTF-8"),
+    (b"too short", "too short"),
+])
+def test_bad_text_files_get_one_line(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    assert main(["train", "--text", str(path), "--out", str(tmp_path / "lm.npz")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "lm.npz").exists()
+
+
+def test_a_missing_text_file_gets_one_line(tmp_path, capsys):
+    assert main(["train", "--text", str(tmp_path / "nope.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "no such file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_prompt_with_unknown_characters_is_refused_before_training(text_file, tmp_path, capsys):
+    assert main(["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"),
+                 "--prompt", "Zebra Qx"]) == 2
+    err = capsys.readouterr().err
+    assert "--prompt 'Zebra Qx'" in err and "'Q'" in err and "'Z'" in err
+    assert not (tmp_path / "lm.npz").exists()
+
+
+def test_resume_refuses_a_checkpoint_not_from_train(tmp_path, capsys):
+    save_checkpoint(tmp_path / "other.npz", {"w": np.zeros(3)}, config={"note": "other"})
+    assert main(["train", "--resume", str(tmp_path / "other.npz")]) == 2
+    assert "not a checkpoint written by `minirnn train`" in capsys.readouterr().err
