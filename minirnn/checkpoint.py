@@ -7,18 +7,21 @@ Everything is stored as plain arrays, so the file loads with
     optim/<key>       the optimizer's state_dict()
     vocab/<key>       the vocabulary's to_arrays()
     config            a JSON string: how to rebuild the model, training progress, RNG states
+    sha256            a checksum of all the above, checked on loading
 
-Saving writes a temporary file beside the target and renames it over the target
-(``os.replace`` is atomic), so a crash mid-save leaves the old checkpoint intact,
-never a half-written one. Loading checks every array's name, shape and dtype
+Saving goes through ``minirnn.atomic.atomic_write`` (a temporary file renamed over
+the target), so a crash mid-save leaves the old checkpoint intact, never a
+half-written one. Loading checks every array's name, shape and dtype
 against the model and says exactly what differs.
 """
+import hashlib
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
+
+from .atomic import atomic_write
 
 GROUPS = ("params", "optim", "vocab")
 
@@ -30,18 +33,19 @@ def save_checkpoint(path, params, optim_state=None, vocab_arrays=None, config=No
     arrays.update({f"optim/{k}": v for k, v in (optim_state or {}).items()})
     arrays.update({f"vocab/{k}": v for k, v in (vocab_arrays or {}).items()})
     arrays["config"] = np.array(json.dumps(config or {}))
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", suffix=".npz.tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())                       # on disk before it takes the real name
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    arrays["sha256"] = np.array(_digest(arrays))
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def _digest(arrays):
+    """SHA-256 of every array's name, dtype, shape and bytes: np.savez stores arrays
+    uncompressed, and a zip archive's own checksums are not checked on loading."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 class Checkpoint:
@@ -49,6 +53,12 @@ class Checkpoint:
 
     def __init__(self, path):
         self.path = os.fspath(path)
+        if os.path.isdir(self.path):
+            raise ValueError(f"checkpoint {self.path!r} is a directory, not a checkpoint file")
+        if os.path.isfile(self.path) and os.path.getsize(self.path) > 0:
+            with open(self.path, "rb") as f:
+                if f.read(4) != b"PK\x03\x04":               # every .npz is a zip archive
+                    raise ValueError(f"checkpoint {self.path!r} is not an .npz checkpoint (not a zip archive)")
         try:
             with np.load(self.path, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
@@ -57,8 +67,11 @@ class Checkpoint:
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
             raise ValueError(f"checkpoint {self.path!r} is truncated or corrupted and cannot be read "
                              f"({type(e).__name__}: {e})") from None
-        if "config" not in arrays:
-            raise ValueError(f"checkpoint {self.path!r} is not a minirnn checkpoint: it has no 'config' entry")
+        if "config" not in arrays or "sha256" not in arrays:
+            raise ValueError(f"checkpoint {self.path!r} is not a minirnn checkpoint: it has no 'config' and 'sha256' entries")
+        if str(arrays.pop("sha256")) != _digest(arrays):
+            raise ValueError(f"checkpoint {self.path!r} is truncated or corrupted: its contents do not match "
+                             f"the checksum written with them")
         try:
             self.config = json.loads(str(arrays.pop("config")))
         except json.JSONDecodeError as e:

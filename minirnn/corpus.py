@@ -35,9 +35,10 @@ import os
 import string
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
+
+from .atomic import atomic_write
 
 MIN_DOC_CHARS = 40             # shorter docstrings are stubs like "Return self."
 MAX_DOCTEST_SHARE = 0.5        # above this share of '>>>'/'...' lines a docstring is code
@@ -217,14 +218,7 @@ def _read_cache(path):
 def _write_cache(path, documents):
     """Write the cache atomically; if the directory is not writable, skip caching."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump({"version": CORPUS_VERSION, "documents": documents}, file)
-            os.replace(temp, path)                     # readers see the old file or the new one
-        except BaseException:
-            os.unlink(temp)
-            raise
+        atomic_write(path, lambda f: f.write(json.dumps({"version": CORPUS_VERSION, "documents": documents})),
+                     mode="w")                         # readers see the old file or the new one
     except OSError:
         pass                                           # read-only home: collect again next time

@@ -42,7 +42,10 @@ def next_token(logits, *, temperature=1.0, top_k=None, rng=None, forbidden_ids=(
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise TypeError(f"next_token: rng must be a numpy Generator or None, "
                         f"got {type(rng).__name__}")
-    forbidden = np.asarray(forbidden_ids, dtype=np.int64).reshape(-1)
+    forbidden = np.asarray(forbidden_ids).reshape(-1)
+    if forbidden.size and forbidden.dtype.kind not in "iu":
+        raise TypeError(f"next_token: forbidden_ids must be integer ids, got {forbidden.tolist()}")
+    forbidden = forbidden.astype(np.int64)
     if forbidden.size and (forbidden.min() < 0 or forbidden.max() >= V):
         raise ValueError(f"next_token: forbidden_ids must lie in [0, {V}), "
                          f"got {forbidden.tolist()}")

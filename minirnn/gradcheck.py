@@ -82,8 +82,8 @@ def numerical_gradient(loss_fn, array, eps=DEFAULT_EPS, indices=None):
               estimate per index, in the same order
     """
     _require_float64("array", array)
-    if eps <= 0:
-        raise ValueError(f"eps: expected a positive step, got {eps}")
+    if not np.isfinite(eps) or eps <= 0:
+        raise ValueError(f"eps: expected a positive finite step, got {eps}")
     flat = np.arange(array.size) if indices is None else np.asarray(indices, dtype=np.int64)
     if flat.ndim != 1 or (flat.size and (flat.min() < 0 or flat.max() >= array.size)):
         raise ValueError(
@@ -100,6 +100,9 @@ def numerical_gradient(loss_fn, array, eps=DEFAULT_EPS, indices=None):
             loss_down = _evaluate(loss_fn)
         finally:
             array[index] = original            # restore exactly, even if loss_fn raised
+        if up == down:
+            raise ValueError(f"eps={eps} is too small to change entry {tuple(map(int, index))} (value {original}): "
+                             f"x + eps rounds to x - eps")
         # divide by the step actually taken: up - down is 2 eps up to rounding of x +- eps
         grad[k] = (loss_up - loss_down) / (up - down)
     return grad.reshape(array.shape) if indices is None else grad
@@ -152,7 +155,7 @@ class GradcheckReport:
                f"rel err = |a - n| / max(|a|, |n|, {self.floor:g}), a analytic, n numerical",
                join(header)]
         out += [join(cells) for cells in lines]
-        failed = [row.name for row in self.rows if row.max_rel_error > self.rel_tol]
+        failed = [row.name for row in self.rows if not row.max_rel_error <= self.rel_tol]   # NaN fails
         if failed:
             out.append(f"FAIL: {len(failed)} of {len(self.rows)} arrays above "
                        f"rel tol {self.rel_tol:.0e} ({', '.join(failed)}); "
@@ -202,6 +205,8 @@ def check_gradients(loss_fn, arrays, analytic, eps=DEFAULT_EPS, max_entries=None
         raise ValueError(f"max_entries: expected None or a positive integer, got {max_entries!r}")
     if floor <= 0:
         raise ValueError(f"floor: expected a positive number, got {floor}")
+    if not np.isfinite(rel_tol) or rel_tol <= 0:
+        raise ValueError(f"rel_tol: expected a positive finite number, got {rel_tol}")
     for name, array in arrays.items():
         _require_float64(f"arrays[{name!r}]", array)
         grad = np.asarray(analytic[name])
@@ -267,9 +272,12 @@ def check_layer(layer, x, state=None, lengths=None, seed=0, **options):
         return np.sum(dy * y) + sum(np.sum(d * f) for d, f in zip(dfinals, finals))
 
     loss()
+    masks_used = layer.rng.bit_generator.state             # as if the layer had run forward once
     dx, dstate0 = layer.backward(dy, pack(dfinals))
     dstates0 = dstate0 if isinstance(dstate0, tuple) else (dstate0,)
     state_names = [f"{n}0" for n in layer.state_names]
     arrays = {"x": x, **dict(zip(state_names, state0)), **layer.params}
     analytic = {"x": dx, **dict(zip(state_names, dstates0)), **{k: g.copy() for k, g in layer.grads.items()}}
-    return check_gradients(loss, arrays, analytic, seed=seed, **options)
+    report = check_gradients(loss, arrays, analytic, seed=seed, **options)
+    layer.rng.bit_generator.state = masks_used
+    return report

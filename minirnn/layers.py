@@ -25,8 +25,9 @@ class Embedding:
         self.num_embeddings = validate.positive_int("num_embeddings", num_embeddings)
         self.embedding_dim = validate.positive_int("embedding_dim", embedding_dim)
         self.dtype = validate.float_dtype(dtype)
-        if padding_idx is not None and not 0 <= padding_idx < num_embeddings:
-            raise ValueError(f"padding_idx must be in [0, {num_embeddings}), got {padding_idx!r}")
+        if padding_idx is not None and (isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer))
+                                        or not 0 <= padding_idx < num_embeddings):
+            raise ValueError(f"padding_idx must be None or an int in [0, {num_embeddings}), got {padding_idx!r}")
         self.padding_idx = padding_idx
         rng = np.random.default_rng(seed)
         E = rng.standard_normal((num_embeddings, embedding_dim)).astype(self.dtype)   # (V, D)

@@ -33,12 +33,17 @@ def softmax_cross_entropy(logits, targets, mask=None):
     if targets.shape != logits.shape[:-1]:
         raise ValueError(f"targets must have shape {logits.shape[:-1]} (logits without the class axis), "
                          f"got {targets.shape}")
+    if targets.size == 0:
+        raise ValueError(f"logits must hold at least one position, got shape {logits.shape}")
     if mask is None:
         weight = np.ones(targets.shape, logits.dtype)
     else:
         mask = np.asarray(mask)
         if mask.shape != targets.shape:
             raise ValueError(f"mask must have shape {targets.shape}, got {mask.shape}")
+        if not np.isin(mask, (0, 1)).all():
+            bad = mask[~np.isin(mask, (0, 1))].flat[0]
+            raise ValueError(f"mask must hold only 0/1 or True/False, got {bad}")
         weight = mask.astype(logits.dtype)
     count = weight.sum()
     if count == 0:

@@ -45,6 +45,8 @@ class Sequential:
 
     def forward(self, x, state=None, lengths=None):
         """Run the modules in order; returns (output, final state of the recurrent module or None)."""
+        if self.recurrent is None and (state is not None or lengths is not None):
+            raise ValueError("state and lengths go to a recurrent module, and this Sequential has none")
         final = None
         for name, module in self.modules.items():
             if name == self.recurrent:
@@ -59,6 +61,8 @@ class Sequential:
         dx is None when the first module takes ids (Embedding); dstate0 is the
         gradient on the initial state (None without a recurrent module).
         """
+        if self.recurrent is None and dstate is not None:
+            raise ValueError("dstate goes to a recurrent module, and this Sequential has none")
         dstate0 = None
         for name, module in reversed(self.modules.items()):
             if name == self.recurrent:

@@ -76,6 +76,8 @@ class Optimizer:
         finite numbers; otherwise nothing is changed and the error says what is wrong.
         """
         self._check_grads(grads)
+        if not (isinstance(self.lr, Real) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"{type(self).__name__}.lr must be a positive finite number, got {self.lr!r}")
         self.step_count += 1
         for name, p in self.params.items():
             self._update(name, p, grads[name])

@@ -25,9 +25,20 @@ Initialisation draws every array exactly as PyTorch does, uniform in
 +-1/sqrt(N), including PyTorch's two bias vectors, which are then summed into
 minirnn's one (the same mapping as loading a PyTorch state dict).
 """
+from typing import NamedTuple
+
 import numpy as np
 
 from . import validate
+
+
+class LayerCache(NamedTuple):
+    """What backward needs from the last forward."""
+    T: int
+    B: int
+    steps: "_Steps"          # where each sequence ends
+    caches: list             # one cell cache per (layer, direction)
+    dropout_masks: list      # per layer: the mask applied to its input, or None
 
 
 class Recurrent:
@@ -49,6 +60,8 @@ class Recurrent:
         self.dtype = validate.float_dtype(dtype)
         self.backend = validate.one_of("backend", backend, ("numba", "numpy"))
         self.training = True
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.rng = np.random.default_rng(seed)           # weights first, then dropout masks (save its
                                                          # .bit_generator.state to resume bit for bit)
         self.params = {}
@@ -128,7 +141,7 @@ class Recurrent:
                 outputs.append(steps.zero_padding(y))
             layer_input = np.concatenate(outputs, axis=-1) if self.bidirectional else outputs[0]
 
-        self._cache = (T, B, steps, caches, dropout_masks)
+        self._cache = LayerCache(T, B, steps, caches, dropout_masks)
         y = layer_input.transpose(1, 0, 2) if self.batch_first else layer_input
         return y, self._pack_state(tuple(np.stack(f) for f in finals))
 
@@ -291,7 +304,7 @@ class _Steps:
 
     def zero_padding(self, seq):
         """(T, B, F) with the padded steps set to zero."""
-        return seq if self.lengths is None else seq * self.valid
+        return seq if self.lengths is None else np.where(self.valid, seq, 0)
 
 
 class RNN(Recurrent):

@@ -104,15 +104,36 @@ def test_float32_model_refuses_float64_checkpoint(tmp_path):
         Checkpoint(tmp_path / "ck.npz").load_params_into(small.params)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
-def test_damaged_file_gives_a_clear_error(tmp_path, damage):
+@pytest.mark.parametrize("damage, message", [
+    ("truncate", "is truncated or corrupted"),
+    ("flipped", "is truncated or corrupted"),
+    ("empty", "is truncated or corrupted"),
+    ("garbage", r"is not an .npz checkpoint \(not a zip archive\)"),
+])
+def test_damaged_file_gives_a_clear_error(tmp_path, damage, message):
     path = tmp_path / "ck.npz"
     model = make_model()
     save(path, model, Adam(model.params), np.random.default_rng(0))
-    data = path.read_bytes()
-    path.write_bytes({"truncate": data[: len(data) // 2], "garbage": b"not a checkpoint" * 50, "empty": b""}[damage])
-    with pytest.raises(ValueError, match="is truncated or corrupted"):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3: len(data) // 3 + 64] = bytes(64)             # zeros in the middle of an array
+    damaged = {"truncate": bytes(data[: len(data) // 2]), "flipped": bytes(data),
+               "garbage": b"not a checkpoint" * 50, "empty": b""}[damage]
+    path.write_bytes(damaged)
+    with pytest.raises(ValueError, match=message):
         Checkpoint(path)
+
+
+def test_directory_is_not_a_checkpoint(tmp_path):
+    with pytest.raises(ValueError, match="is a directory, not a checkpoint file"):
+        Checkpoint(tmp_path)
+
+
+def test_saved_checkpoint_has_ordinary_permissions(tmp_path):
+    model = make_model()
+    save(tmp_path / "ck.npz", model, Adam(model.params), np.random.default_rng(0))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "ck.npz").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_missing_file(tmp_path):

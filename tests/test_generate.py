@@ -284,3 +284,8 @@ def test_generate_checks_the_model_matches_the_vocabulary():
 
 def test_zero_length_writes_nothing():
     assert generate(TableModel(np.zeros((7, 7))), char_vocab(), "hi", 0) == ""
+
+
+def test_float_forbidden_ids_are_refused():
+    with pytest.raises(TypeError, match="forbidden_ids must be integer ids"):
+        next_token(np.zeros(4), temperature=0, forbidden_ids=[0.5])

@@ -44,3 +44,18 @@ def test_python_dash_m_runs_the_default_lstm_check():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "PASS: all 6 arrays" in result.stdout
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--tol", "nan", "nan"),
+    ("--eps", "nan", "nan"),
+    ("--eps", "1e-20", "eps=1e-20 is too small to change entry"),
+])
+def test_gradcheck_command_refuses_meaningless_settings(option, value, message, capsys):
+    try:
+        code = main(["gradcheck", "rnn", "--backend", "numpy", option, value])
+    except SystemExit as e:                      # refused by the argument parser itself
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -91,3 +91,9 @@ def test_linear_bad_input():
     layer.forward(np.zeros((2, 3, 4)))
     with pytest.raises(ValueError, match=r"dy must have shape \(2, 3, 3\), got \(2, 3\)"):
         layer.backward(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("padding_idx", [1.5, "a", True, 5, -1])
+def test_embedding_bad_padding_idx(padding_idx):
+    with pytest.raises(ValueError, match=r"padding_idx must be None or an int in \[0, 5\)"):
+        minirnn.Embedding(5, 2, padding_idx=padding_idx)

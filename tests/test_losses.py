@@ -70,3 +70,9 @@ def test_nan_logits_are_refused():
     logits[0, 1, 2] = np.nan
     with pytest.raises(ValueError, match="logits holds a non-finite value"):
         softmax_cross_entropy(logits, np.array([[0, 1]]))
+
+
+@pytest.mark.parametrize("bad", [np.nan, 2.0, -1.0])
+def test_mask_must_be_zero_or_one(bad):
+    with pytest.raises(ValueError, match="mask must hold only 0/1 or True/False, got"):
+        softmax_cross_entropy(np.zeros((1, 2, 3)), np.array([[0, 1]]), np.array([[1.0, bad]]))

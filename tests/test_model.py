@@ -54,3 +54,12 @@ def test_bad_containers():
         Sequential(f=lambda x: x)
     with pytest.raises(ValueError, match=r"at most one recurrent module, got \['a', 'b'\]"):
         Sequential(a=minirnn.RNN(2, 2), b=minirnn.RNN(2, 2))
+
+
+def test_state_without_a_recurrent_module_is_refused():
+    model = Sequential(head=minirnn.Linear(3, 2))
+    with pytest.raises(ValueError, match="state and lengths go to a recurrent module, and this Sequential has none"):
+        model.forward(np.zeros((2, 1, 3)), lengths=np.array([2]))
+    model.forward(np.zeros((2, 1, 3)))
+    with pytest.raises(ValueError, match="dstate goes to a recurrent module"):
+        model.backward(np.zeros((2, 1, 2)), dstate=np.zeros((1, 1, 2)))

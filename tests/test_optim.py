@@ -436,3 +436,12 @@ def test_read_only_params_are_refused():
 def test_repr_shows_the_hyperparameters():
     text = repr(optim.Adam(Problem().params(), lr=0.01))
     assert text.startswith("Adam(3 arrays, lr=0.01, beta1=0.9, beta2=0.999")
+
+
+def test_lr_set_to_nan_after_construction_is_refused():
+    params = {"w": np.ones(3)}
+    opt = optim.Adam(params, lr=0.1)
+    opt.lr = float("nan")
+    with pytest.raises(ValueError, match="Adam.lr must be a positive finite number, got nan"):
+        opt.step({"w": np.ones(3)})
+    assert np.all(params["w"] == 1)

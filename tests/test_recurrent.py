@@ -272,3 +272,9 @@ def test_float32_agrees_with_float64(cls, backend):
     for name in layer64.grads:
         assert layer32.grads[name].dtype == np.float32
         np.testing.assert_allclose(layer32.grads[name], layer64.grads[name], atol=1e-4)
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 1.5])
+def test_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        minirnn.LSTM(3, 4, seed=seed)

@@ -1,0 +1,35 @@
+"""Write a file all at once or not at all.
+
+A crash, a full disk or Ctrl-C in the middle of writing must never leave a
+half-written checkpoint, cache or plot under the real name. So we write to a
+temporary file in the same directory, flush it to disk, and then rename it over the
+target: ``os.replace`` is atomic, so readers see either the old file or the new one.
+"""
+import os
+import tempfile
+
+
+def atomic_write(path, write, mode="wb"):
+    """Call write(f) on a temporary file beside `path`, then rename it to `path`.
+
+    mode is "wb" (bytes) or "w" (UTF-8 text).
+    The file gets the usual permissions (0666 minus the umask), not mkstemp's 0600.
+    On any error the temporary file is removed and the old `path`, if any, is untouched.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())                  # on disk before it takes the real name
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
