@@ -9,20 +9,8 @@ numbers (to rounding); the jitted loops follow ``gru_step_forward`` and
     n = tanh(X_t W_n + b_n + r * (h_(t-1) H_n + b_hn))
     h_t = (1 - z) * n + z * h_(t-1)
 
-Where the work is done, each choice measured (float32, 1 thread, AMD EPYC with AVX-512):
-- ``X W + b`` for all T steps is one matrix product before the loop, and dx and the
-  weight gradients are matrix products over all steps after the backward loop.
-  Products step by step cost more for the same arithmetic: 4x (x W) and 56x (dW)
-  at B=1, 1.1-1.4x at B=32..64.
-- Inside the loop, which must run step by step, there is only the recurrent product
-  ``h_(t-1) H`` (a BLAS call from Numba: np.dot into a preallocated array) and a
-  pass over the elements, where the reference makes about 15 NumPy
-  temporaries per step; the pre-activations of r and z are overwritten by their values.
-- The states are stored as (T+1, B, N) arrays whose row 0 is the initial state, so
-  that ``h_(t-1)`` for every step is one contiguous block for the dH product.
-- The backward loop multiplies by a C-ordered copy of H.T, made once: BLAS took it
-  1.0-1.5x faster than the transposed view.
-- Why the element loops are shaped as they are: see _forward_loop.
+Where the work is done and why (each choice measured): minirnn/kernels/__init__.py;
+why the element loops are split as they are: _forward_loop's docstring.
 """
 from typing import NamedTuple
 
