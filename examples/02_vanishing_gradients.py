@@ -33,11 +33,11 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before NumPy loads: see examples/README.md
 
 import argparse
-import tempfile
 
 import numpy as np
 
 import minirnn
+from minirnn.atomic import atomic_write
 
 FORGET = 1                  # LSTM gates are stacked i, f, g, o: the forget gate is block 1
 UPDATE = 1                  # GRU gates are stacked r, z, n: the update gate is block 1
@@ -132,12 +132,10 @@ def save_plot(path, ratios, T):
     ax.set_title("How much gradient reaches step t")
     ax.legend()
     fig.tight_layout()
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(dir=folder, suffix=".png")
-    os.close(fd)
-    fig.savefig(temp)
-    plt.close(fig)
-    os.replace(temp, path)                         # never a half-written PNG
+    try:
+        atomic_write(path, lambda f: fig.savefig(f, format="png"))   # never a half-written PNG
+    finally:
+        plt.close(fig)
     print(f"plot written to {path}")
 
 

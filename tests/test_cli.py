@@ -6,7 +6,8 @@
 - sample: greedy is repeatable, a seed reproduces, --length bounds the text;
 - errors are one line on stderr and exit code 2, never a traceback: a missing or
   corrupted checkpoint, a checkpoint that is not a language model, one whose arrays
-  belong to another architecture, a prompt with unknown characters, bad option values.
+  belong to another architecture, a prompt with unknown characters, bad option values
+  (gradcheck's sizes too, refused by the argument parser).
 """
 import subprocess
 import sys
@@ -107,7 +108,8 @@ def test_sampling_a_checkpoint_of_another_architecture_is_refused(checkpoint, tm
 
 @pytest.mark.parametrize("argv", [["train", "--hidden-size", "0"], ["train", "--lr", "-1"],
                                   ["train", "--cell", "transformer"], ["sample", "--temperature", "-1"],
-                                  ["sample", "--length", "x"]])
+                                  ["sample", "--length", "x"], ["gradcheck", "lstm", "--steps", "0"],
+                                  ["gradcheck", "gru", "--batch", "-2"], ["gradcheck", "rnn", "--tol", "0"]])
 def test_bad_option_values_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as exit:
         main(argv)

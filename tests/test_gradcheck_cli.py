@@ -35,8 +35,10 @@ def test_gradcheck_command_fails_on_a_wrong_gradient(capsys, monkeypatch):
 
 
 def test_gradcheck_command_reports_bad_sizes(capsys):
-    assert main(["gradcheck", "lstm", "--hidden-size", "0"]) == 2
-    assert "hidden_size must be a positive integer, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["gradcheck", "lstm", "--hidden-size", "0"])
+    assert exit_info.value.code == 2
+    assert "argument --hidden-size: invalid positive integer value: '0'" in capsys.readouterr().err
 
 
 def test_python_dash_m_runs_the_default_lstm_check():

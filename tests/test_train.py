@@ -11,7 +11,10 @@ hidden units, tens of steps) and goes through the real command, ``minirnn.cli.ma
   (parameters, Adam's state, the validation losses), dropout included;
 - a resumed run refuses changed settings and changed text;
 - every cell, one-hot input and word level train; the time budget stops a run;
-- the loss curve is written; bad text and a prompt with unknown characters get one line.
+- the loss curve is written; bad text and a prompt with unknown characters get one line;
+- a bad --out or --valid-tokens is refused before any training, an error while writing
+  is one line too, a text without the default prompt samples from a new document, and
+  a diverging run says to lower --lr.
 """
 import json
 import math
@@ -20,11 +23,12 @@ import numpy as np
 import pytest
 
 from minirnn.checkpoint import Checkpoint, save_checkpoint
-from minirnn.cli import main
+from minirnn.cli import build_parser, main
 from minirnn.generate import generate
 from minirnn.lm import bits, evaluate, load_model
 from minirnn.text import unigram_entropy
-from minirnn.train import EVAL_LANES
+from minirnn.train import EVAL_LANES, TrainingRun
+from minirnn.train_settings import resolve_settings
 
 
 def toy_text(sentences=600, seed=0):
@@ -203,3 +207,87 @@ def test_resume_refuses_a_checkpoint_not_from_train(tmp_path, capsys):
     save_checkpoint(tmp_path / "other.npz", {"w": np.zeros(3)}, config={"note": "other"})
     assert main(["train", "--resume", str(tmp_path / "other.npz")]) == 2
     assert "not a checkpoint written by `minirnn train`" in capsys.readouterr().err
+
+
+def one_line_error(capsys, argv, *messages):
+    """main(argv) exits 2 with one line on stderr holding every message, before training."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    for message in messages:
+        assert message in captured.err, captured.err
+    assert len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
+    return captured
+
+
+@pytest.mark.parametrize("where", ["under a file", "a directory"])
+def test_a_bad_out_is_refused_before_training(text_file, tmp_path, capsys, where):
+    (tmp_path / "afile").write_text("not a folder")
+    (tmp_path / "adir").mkdir()
+    out = tmp_path / "afile" / "lm.npz" if where == "under a file" else tmp_path / "adir"
+    captured = one_line_error(capsys, ["train", "--text", str(text_file), "--out", str(out), *SMALL,
+                                       "--steps", "5"], f"--out {str(out)!r}")
+    assert captured.out == ""                             # no training happened
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir", "afile", "toy.txt"]
+    assert list((tmp_path / "adir").iterdir()) == []
+
+
+def test_out_makes_its_folders(text_file, tmp_path):
+    train(text_file, tmp_path / "a" / "b" / "lm.npz", "--steps", "2")
+    assert (tmp_path / "a" / "b" / "lm.npz").exists()
+
+
+def test_an_os_error_while_writing_is_one_line_and_leaves_no_temp_file(text_file, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    (tmp_path / "lm-loss.png").mkdir()                    # the loss curve cannot take its name
+    one_line_error(capsys, ["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"),
+                            *SMALL, "--steps", "2"], "minirnn train: error: ", "lm-loss.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lm-loss.png", "lm.npz", "toy.txt"]
+    assert list((tmp_path / "lm-loss.png").iterdir()) == []
+
+
+def test_the_loss_curve_leaves_no_temp_file(text_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    train(text_file, tmp_path / "lm.npz", "--steps", "2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lm-loss.png", "lm.npz", "toy.txt"]
+
+
+def test_too_few_validation_tokens_are_refused_before_training(text_file, tmp_path, capsys):
+    argv = ["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"), *SMALL,
+            "--steps", "5", "--valid-tokens", "1"]
+    captured = one_line_error(capsys, argv, "--valid-tokens 1", "at least 2")
+    assert captured.out == "" and not (tmp_path / "lm.npz").exists()     # no training happened
+
+
+def test_without_the_default_prompt_the_samples_start_a_new_document(tmp_path, capsys):
+    path = tmp_path / "lower.txt"
+    path.write_text(toy_text().lower(), encoding="utf-8")    # no capital T anywhere
+    no_prompt = SMALL[:SMALL.index("--prompt")]
+    assert main(["train", "--text", str(path), "--out", str(tmp_path / "lm.npz"), *no_prompt,
+                 "--steps", "3"]) == 0
+    assert Checkpoint(tmp_path / "lm.npz").config["settings"]["prompt"] == ""
+    assert "prompt ''" in capsys.readouterr().out
+    # a prompt the user gives is still checked
+    assert main(["train", "--text", str(path), "--out", str(tmp_path / "lm.npz"), *no_prompt,
+                 "--prompt", "The "]) == 2
+    assert "--prompt 'The ' has 1 characters not in the vocabulary" in capsys.readouterr().err
+
+
+def test_the_default_prompt_is_kept_when_the_text_has_it(text_file, tmp_path):
+    no_prompt = SMALL[:SMALL.index("--prompt")]
+    assert main(["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"), *no_prompt,
+                 "--steps", "2"]) == 0
+    assert Checkpoint(tmp_path / "lm.npz").config["settings"]["prompt"] == "The "
+
+
+def test_non_finite_logits_are_reported_as_divergence(text_file):
+    settings, _ = resolve_settings(build_parser().parse_args(["train", "--text", str(text_file), *SMALL]))
+    run = TrainingRun.start(settings)
+    run.model.params["head.b"][0] = np.inf               # as if the weights had blown up
+    with pytest.raises(ValueError, match=r"training diverged at step 1: the logits .*smaller --lr"):
+        run.train_step()
+
+
+def test_a_huge_learning_rate_diverges_with_one_friendly_line(text_file, tmp_path, capsys):
+    argv = ["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"), *SMALL,
+            "--steps", "20", "--lr", "1e38"]
+    one_line_error(capsys, argv, "training diverged at step", "try a smaller --lr")

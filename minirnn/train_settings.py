@@ -1,0 +1,123 @@
+"""What a `minirnn train` run is asked to do: its settings and the file it writes.
+
+The settings come from the options given and the defaults below; a resumed run
+(--resume) takes its checkpoint's, and only what may change (the budget, the samples)
+from the command line. The checkpoint's path is checked before any training, so a
+bad --out is refused at once, not after minutes of work.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+from .checkpoint import Checkpoint
+from .lm import CHECKPOINT_KIND
+
+# What `minirnn train` does when an option is not given. The sizes and the learning rate were
+# picked by measuring the best validation bits/char after 2.5 minutes (one BLAS thread, 2 cores
+# shared with other jobs, so tokens/s varied by about 20% with their load), batches of 32:
+#   LSTM N   T (nchars)   lr     bits/char   tokens/s
+#   128      100          3e-3   2.118       73k
+#   192      100          3e-3   2.070       44k
+#   256      100          2e-3   2.249       19k
+#   256      100          3e-3   2.065       28k
+#   256       50          3e-3   2.039       25k
+#   256       50          5e-3   2.025       26k     <- the default
+#   256       50          8e-3   2.050       26k
+#   256       32          5e-3   2.064       25k
+#   320       50          3e-3   2.053       19k
+#   512      100          2e-3   2.531        5k     (too slow to get far in 2.5 minutes)
+DEFAULTS = {
+    "text": None, "level": "char", "max_vocab": None,
+    "input": "embedding", "embed_size": 64, "cell": "lstm", "hidden_size": 256, "layers": 1,
+    "dropout": 0.0, "dtype": "float32",
+    "nchars": 50, "batch_size": 32, "lr": 5e-3, "clip": 5.0, "seed": 0,
+    "steps": None, "minutes": None, "eval_every": 200, "valid_tokens": 50_000,
+    "prompt": None, "sample_length": None,
+}
+DEFAULT_MINUTES = 2.5          # the time budget when neither --steps nor --minutes is given
+WORD_MAX_VOCAB = 5000          # word level: 5000 ids cover 94% of the built-in corpus's words
+PROMPT = {"char": "The ", "word": "The"}   # when a text lacks it, samples start a new document
+SAMPLE_LENGTH = {"char": 300, "word": 60}
+# a resumed run keeps these as they were: changing one would make it another run
+FIXED_ON_RESUME = ("text", "level", "max_vocab", "input", "embed_size", "cell", "hidden_size",
+                   "layers", "dropout", "dtype", "nchars", "batch_size", "lr", "clip", "seed",
+                   "valid_tokens")
+
+
+def resolve_settings(args):
+    """The run's settings: the options given, the defaults for the rest; on --resume the
+    checkpoint's, with only what may change taken from the command line.
+
+    The prompt stays None unless given: it depends on the vocabulary (see ``sample_prompt``).
+    Returns (settings dict, the Checkpoint to resume from or None).
+    """
+    given = {key: getattr(args, key) for key in DEFAULTS if getattr(args, key) is not None}
+    if given.get("text") is not None:
+        given["text"] = os.path.abspath(given["text"])
+    if args.resume is None:
+        settings = {**DEFAULTS, **given}
+        if settings["max_vocab"] is None and settings["level"] == "word":
+            settings["max_vocab"] = WORD_MAX_VOCAB
+        checkpoint = None
+    else:
+        checkpoint = Checkpoint(args.resume)
+        if checkpoint.config.get("kind") != CHECKPOINT_KIND:
+            raise ValueError(f"--resume {args.resume!r}: not a checkpoint written by `minirnn train`")
+        saved = checkpoint.config["settings"]
+        changed = [f"--{key.replace('_', '-')} {given[key]!r} (saved: {saved[key]!r})"
+                   for key in FIXED_ON_RESUME if key in given and given[key] != saved[key]]
+        if changed:
+            raise ValueError("a resumed run keeps its model, data and optimiser settings; "
+                             "these differ from the checkpoint's: " + ", ".join(changed))
+        settings = {**saved, **given}
+        if "steps" in given or "minutes" in given:   # a new budget replaces the saved one
+            settings["steps"], settings["minutes"] = given.get("steps"), given.get("minutes")
+    if settings["steps"] is None and settings["minutes"] is None:
+        settings["minutes"] = DEFAULT_MINUTES
+    if settings["sample_length"] is None:
+        settings["sample_length"] = SAMPLE_LENGTH[settings["level"]]
+    return settings, checkpoint
+
+
+def sample_prompt(prompt, level, vocab):
+    """The prompt the samples start from: ``prompt`` if given (every token must be in
+    ``vocab``), else the default for ``level`` when the text has it, else "" (a new document).
+    """
+    if prompt is None:
+        try:
+            vocab.encode(PROMPT[level], strict=True)
+        except ValueError:                        # e.g. a text without a capital T
+            return ""
+        return PROMPT[level]
+    try:
+        vocab.encode(prompt, strict=True)
+    except ValueError as error:
+        raise ValueError(f"--prompt {prompt!r} has {error}") from None
+    return prompt
+
+
+def checkpoint_path(args, settings):
+    """Where the run writes its checkpoint, checked before training: its folder is made
+    and must take a new file. Raises ValueError naming the option otherwise.
+    """
+    if args.out is not None:
+        option, out = "--out", Path(args.out)
+    elif args.resume is not None:
+        option, out = "--resume", Path(args.resume)
+    else:
+        option, out = "the default --out", Path(f"runs/{settings['level']}-{settings['cell']}/checkpoint.npz")
+    where = f"{option} {str(out)!r}"
+    try:
+        if out.is_dir():
+            raise ValueError(f"{where} is a directory; give a file name, e.g. {str(out / 'checkpoint.npz')!r}")
+        folder = out.parent
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        if not existing.is_dir():
+            raise ValueError(f"{where}: {str(existing)!r} is not a directory")
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):      # can a file be written there?
+            pass
+    except OSError as error:
+        raise ValueError(f"{where}: cannot write a file in {str(out.parent)!r} "
+                         f"({error.strerror or error})") from None
+    return out
