@@ -19,38 +19,21 @@ from .train_settings import DEFAULT_MINUTES, DEFAULTS, PROMPT, SAMPLE_LENGTH, WO
 
 # ---- argparse types: a bad value is refused with "invalid positive integer value: '0'" -----
 
-def _positive_int_arg(text):
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
+def _number_arg(convert, name, allow_zero):
+    """An argparse type: convert(text), refused unless finite and > 0 (>= 0 with allow_zero)."""
+    def parse(text):
+        value = convert(text)
+        if not (math.isfinite(value) and (value >= 0 if allow_zero else value > 0)):
+            raise ValueError(text)
+        return value
+    parse.__name__ = name                                  # argparse names the type in its error
+    return parse
 
 
-def _positive_float_arg(text):
-    value = float(text)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(text)
-    return value
-
-
-def _non_negative_int_arg(text):
-    value = int(text)
-    if value < 0:
-        raise ValueError(text)
-    return value
-
-
-def _non_negative_float_arg(text):
-    value = float(text)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(text)
-    return value
-
-
-_positive_int_arg.__name__ = "positive integer"          # argparse names the type in its error
-_positive_float_arg.__name__ = "positive number"
-_non_negative_int_arg.__name__ = "integer >= 0"
-_non_negative_float_arg.__name__ = "number >= 0"
+_positive_int_arg = _number_arg(int, "positive integer", allow_zero=False)
+_positive_float_arg = _number_arg(float, "positive number", allow_zero=False)
+_non_negative_int_arg = _number_arg(int, "integer >= 0", allow_zero=True)
+_non_negative_float_arg = _number_arg(float, "number >= 0", allow_zero=True)
 
 
 # ---- the commands (`minirnn train` is train.train_command) ----------------------------------
