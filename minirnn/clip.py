@@ -91,8 +91,9 @@ def _total_norm(grads, p):
     """The global p-norm as a NumPy scalar in the gradients' dtype (0.0 for no gradients)."""
     if not grads:
         return np.float64(0.0)
-    per_array = np.array([_norm(g, p) for g in grads.values()])   # (number of arrays,)
-    return _norm(per_array, p)
+    with np.errstate(over="ignore"):            # an overflow becomes inf, reported by the caller
+        per_array = np.array([_norm(g, p) for g in grads.values()])   # (number of arrays,)
+        return _norm(per_array, p)
 
 
 def _norm(a, p):
