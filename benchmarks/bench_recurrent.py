@@ -45,8 +45,10 @@ try:
 except ImportError:                      # torch is optional: then numba against numpy only
     torch = None
 
+from minirnn.threads import blas_threads  # noqa: E402
+
 try:
-    from threadpoolctl import threadpool_limits
+    import threadpoolctl  # noqa: F401  blas_threads would silently do nothing without it
 except ImportError:
     sys.exit("bench_recurrent.py needs threadpoolctl to pin BLAS threads: pip install threadpoolctl "
              "(or pip install -e '.[bench]')")
@@ -180,13 +182,12 @@ def main():
     configs = QUICK_CONFIGS if args.quick else CONFIGS
     repeats = args.repeats or (3 if args.quick else 7)
 
-    import scipy.linalg.cython_blas  # noqa: F401  the BLAS Numba calls: load it so threadpoolctl limits it
     if torch is not None:
         torch.set_num_threads(args.threads)
     print(f"minirnn training step (forward + backward), {args.threads} thread(s), "
           f"median of {repeats} runs; torch {torch.__version__ if torch else 'not installed'}\n")
 
-    with threadpool_limits(limits=args.threads):
+    with blas_threads(args.threads):
         peaks = {dtype: gemm_peak(dtype, repeats) for dtype in dtypes}
         for dtype in dtypes:
             print(f"GEMM peak {np.dtype(dtype).name}: {peaks[dtype]:.1f} GFLOP/s")

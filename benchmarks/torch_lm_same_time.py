@@ -27,7 +27,8 @@ import numpy as np
 from minirnn.checkpoint import Checkpoint
 from minirnn.lm import bits, load_data
 from minirnn.text import random_windows, sequential_windows
-from minirnn.train import EVAL_LANES, blas_threads
+from minirnn.threads import blas_threads
+from minirnn.train import EVAL_LANES
 
 
 def minirnn_run(checkpoint, threads, minutes):

@@ -94,7 +94,8 @@ class Recurrent:
         raise NotImplementedError
 
     def _cell_backward(self, kernels, dstates, cache):
-        """dstates: tuple of (T, B, N) -> (dx, tuple of (B, N) initial-state grads, dict of param grads)"""
+        """dstates: tuple of (T, B, N) gradients on each state sequence, None for none beyond h's
+        -> (dx, tuple of (B, N) initial-state grads, dict of param grads)"""
         raise NotImplementedError
 
     # ---- forward -----------------------------------------------------------------------
@@ -162,27 +163,31 @@ class Recurrent:
         validate.float_array("dy", dy, self.dtype, dy_shape)
         if self.batch_first:
             dy = dy.transpose(1, 0, 2)
-        dfinals = self._check_state("dstate", dstate, B)        # tuple of (L*D, B, N)
-        dstates0 = [np.empty_like(s) for s in dfinals]
+        # None: no gradient on the final state (a training loss on the outputs only)
+        dfinals = None if dstate is None else self._check_state("dstate", dstate, B)   # tuple of (L*D, B, N)
+        dstates0 = [np.empty((self.num_layers * D, B, N), self.dtype) for _ in self.state_names]
         kernels = self._kernels()
 
         d_output = steps.zero_padding(dy)                    # padded outputs were zeroed: no gradient
         for layer in reversed(range(self.num_layers)):
-            d_input = 0
+            d_inputs = []
             for direction in range(D):
                 k = layer * D + direction
                 reverse = direction == 1
                 dy_dir = d_output[..., direction * N:(direction + 1) * N]
                 dh = steps.reverse(dy_dir) if reverse else dy_dir
-                # each state sequence gets the final-state gradient at its own last step
-                dseqs = [dh] + [np.zeros_like(dh) for _ in self.state_names[1:]]
-                dseqs = tuple(steps.add_at_last(dseq, dfinal[k]) for dseq, dfinal in zip(dseqs, dfinals))
+                # the outputs are h; the LSTM's c gets a gradient only as a final state
+                dseqs = (dh,) + (None,) * (len(self.state_names) - 1)
+                if dfinals is not None:
+                    # each state sequence gets the final-state gradient at its own last step
+                    dseqs = tuple(steps.add_at_last(dseq, dfinal[k]) for dseq, dfinal in zip(dseqs, dfinals))
                 dx_dir, d0, dparams = self._cell_backward(kernels, dseqs, caches[k])
-                d_input = d_input + (steps.reverse(dx_dir) if reverse else dx_dir)
+                d_inputs.append(steps.reverse(dx_dir) if reverse else dx_dir)
                 for s, d in zip(dstates0, d0):
                     s[k] = d
                 for name, grad in dparams.items():
                     self.grads[name + self._suffix(layer, direction)] = grad
+            d_input = d_inputs[0] if D == 1 else d_inputs[0] + d_inputs[1]   # both directions read this input
             if dropout_masks[layer] is not None:
                 d_input = d_input * dropout_masks[layer]     # backprop through the dropout mask
             d_output = d_input
@@ -273,7 +278,7 @@ class _Steps:
     """
 
     def __init__(self, T, B, lengths):
-        self.lengths = lengths
+        self.T, self.lengths = T, lengths
         if lengths is not None:
             t = np.arange(T)[:, None]                                 # (T, 1)
             self.valid = (t < lengths)[..., None]                     # (T, B, 1) real step?
@@ -294,8 +299,9 @@ class _Steps:
         return seq[self.lengths - 1, self.batch]
 
     def add_at_last(self, dseq, dfinal):
-        """Add dfinal (B, N) to dseq (T, B, N) at each sequence's last step (a copy)."""
-        dseq = dseq.copy()
+        """Add dfinal (B, N) to dseq (T, B, N), or to zeros if dseq is None, at each
+        sequence's last step (a new array)."""
+        dseq = np.zeros((self.T,) + dfinal.shape, dfinal.dtype) if dseq is None else dseq.copy()
         if self.lengths is None:
             dseq[-1] += dfinal
         else:

@@ -7,9 +7,9 @@ from minirnn.gradcheck import check_gradients
 from minirnn.model import Sequential
 
 
-def make(backend="numpy"):
+def make(backend="numpy", cell=minirnn.GRU):
     return Sequential(embed=minirnn.Embedding(7, 3, seed=0),
-                      rnn=minirnn.GRU(3, 4, num_layers=2, bidirectional=True, seed=1, backend=backend),
+                      rnn=cell(3, 4, num_layers=2, bidirectional=True, seed=1, backend=backend),
                       head=minirnn.Linear(8, 7, seed=2))
 
 
@@ -21,14 +21,17 @@ def test_dotted_names_are_the_modules_own_arrays():
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
-def test_whole_model_gradients_with_lengths_and_state(backend):
-    model = make(backend)
+@pytest.mark.parametrize("cell", [minirnn.RNN, minirnn.LSTM, minirnn.GRU])
+def test_whole_model_gradients_with_lengths_and_state(cell, backend):
+    """A loss on the outputs only (no dstate): the path every training step takes."""
+    model = make(backend, cell)
     rng = np.random.default_rng(0)
     ids = rng.integers(0, 7, (5, 3))
     targets = rng.integers(0, 7, (5, 3))
     lengths = np.array([5, 2, 4])
     mask = np.arange(5)[:, None] < lengths
-    state = rng.standard_normal((4, 3, 4))
+    states = {name: rng.standard_normal((4, 3, 4)) for name in model.modules["rnn"].state_names}
+    state = tuple(states.values()) if len(states) > 1 else states["h"]
 
     def loss():
         logits, _ = model.forward(ids, state, lengths=lengths)
@@ -37,7 +40,8 @@ def test_whole_model_gradients_with_lengths_and_state(backend):
     _, dlogits = minirnn.softmax_cross_entropy(logits, targets, mask)
     dids, dstate0 = model.backward(dlogits)
     assert dids is None
-    report = check_gradients(loss, {"state": state, **model.params}, {"state": dstate0, **model.grads})
+    dstates0 = dict(zip(states, dstate0 if isinstance(dstate0, tuple) else (dstate0,)))
+    report = check_gradients(loss, {**states, **model.params}, {**dstates0, **model.grads})
     assert report.passed(), report
 
 
