@@ -4,11 +4,11 @@
     python benchmarks/torch_lm_same_time.py --checkpoint runs/char-lstm/checkpoint.npz
 
 Both sides get the same everything but the library: the same text, vocabulary and
-windows (minirnn.lm.load_data and minirnn.text.random_windows with the same seed), the
+windows (minirnn.lm.load_data and minirnn.lm.windows.random_windows with the same seed), the
 same network sizes, Adam with the same learning rate, clipping to the same global
 norm, the same time budget (``--minutes`` of the minirnn run, validation included),
 validation on the same slice every as many steps, in the same lanes with the state
-carried (minirnn.text.sequential_windows), and the same number of threads. Each keeps
+carried (minirnn.lm.windows.sequential_windows), and the same number of threads. Each keeps
 its best validation loss. The figure compared is bits per token at the best step.
 
 Not a test: the two runs are one after the other on a machine others may be using,
@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from minirnn.checkpoint import Checkpoint
-from minirnn.lm import bits, load_data
-from minirnn.text import random_windows, sequential_windows
+from minirnn.lm.model import bits, load_data
+from minirnn.lm.windows import random_windows, sequential_windows
 from minirnn.threads import blas_threads
-from minirnn.train import EVAL_LANES
+from minirnn.lm.train import EVAL_LANES
 
 
 def minirnn_run(checkpoint, threads, minutes):

@@ -42,10 +42,10 @@ import numpy as np
 
 import minirnn
 from minirnn.clip import clip_grad_norm
-from minirnn.corpus import builtin_corpus
+from minirnn.lm.corpus import builtin_corpus
 from minirnn.model import Sequential
 from minirnn.optim import Adam
-from minirnn.text import PAD, Vocabulary
+from minirnn.vocab import PAD, Vocabulary
 
 
 def sentence_pairs(rng, min_words=5, max_words=20):

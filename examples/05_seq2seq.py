@@ -39,7 +39,7 @@ import minirnn
 from minirnn.clip import clip_grad_norm
 from minirnn.model import Sequential
 from minirnn.optim import Adam
-from minirnn.text import EOS, PAD, Vocabulary
+from minirnn.vocab import EOS, PAD, Vocabulary
 
 ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen " \
        "fifteen sixteen seventeen eighteen nineteen".split()

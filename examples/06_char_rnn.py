@@ -40,12 +40,13 @@ import numpy as np
 
 import minirnn
 from minirnn.clip import clip_grad_norm
-from minirnn.corpus import builtin_corpus
-from minirnn.generate import generate
+from minirnn.lm.corpus import builtin_corpus
+from minirnn.lm.generate import generate
 from minirnn.layers import OneHot
 from minirnn.model import Sequential
 from minirnn.optim import Adam
-from minirnn.text import Vocabulary, sequential_windows, unigram_entropy
+from minirnn.lm.windows import sequential_windows, unigram_entropy
+from minirnn.vocab import Vocabulary
 
 DTYPE = np.float32                 # float32 trains twice as fast; gradient checks need float64
 

@@ -256,25 +256,24 @@ def check_layer(layer, x, state=None, lengths=None, seed=0, **options):
     x = np.array(x, dtype=np.float64)
     masks_state = layer.rng.bit_generator.state          # replayed: the same dropout masks each time
     y, final = layer.forward(x, state, lengths=lengths)
-    finals = final if isinstance(final, tuple) else (final,)
-    state0 = tuple(np.array(s, dtype=np.float64) for s in (state if isinstance(state, tuple) else (state,))) \
+    finals = layer.state_parts(final)                      # (h,) or (h, c), each (L*D, B, N)
+    state0 = tuple(np.array(s, dtype=np.float64) for s in layer.state_parts(state)) \
         if state is not None else tuple(np.zeros_like(f) for f in finals)
     dy = rng.standard_normal(y.shape)
     dfinals = tuple(rng.standard_normal(f.shape) for f in finals)
 
     def pack(parts):
-        return parts if len(parts) > 1 else parts[0]
+        return parts if len(parts) > 1 else parts[0]      # the layer's own form: h, or (h, c)
 
     def loss():
         layer.rng.bit_generator.state = masks_state
         y, final = layer.forward(x, pack(state0), lengths=lengths)
-        finals = final if isinstance(final, tuple) else (final,)
-        return np.sum(dy * y) + sum(np.sum(d * f) for d, f in zip(dfinals, finals))
+        return np.sum(dy * y) + sum(np.sum(d * f) for d, f in zip(dfinals, layer.state_parts(final)))
 
     loss()
     masks_used = layer.rng.bit_generator.state             # as if the layer had run forward once
     dx, dstate0 = layer.backward(dy, pack(dfinals))
-    dstates0 = dstate0 if isinstance(dstate0, tuple) else (dstate0,)
+    dstates0 = layer.state_parts(dstate0)
     state_names = [f"{n}0" for n in layer.state_names]
     arrays = {"x": x, **dict(zip(state_names, state0)), **layer.params}
     analytic = {"x": dx, **dict(zip(state_names, dstates0)), **{k: g.copy() for k, g in layer.grads.items()}}

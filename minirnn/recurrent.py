@@ -9,7 +9,7 @@ together, the way torch.nn.RNN / LSTM / GRU do:
                     concatenated on the last axis: y (T, B, 2N)
     dropout         between layers, while training
     lengths         sequences in a batch may be shorter than T; padding never touches
-                    the state (like torch's packed sequences)
+                    the state, as with torch's packed sequences (SequenceLengths says how)
     batch_first     x given as (B, T, I) instead of the time-major (T, B, I)
 
 States follow PyTorch's layout, one row per (layer, direction): h (L*D, B, N), and
@@ -36,8 +36,10 @@ class LayerCache(NamedTuple):
     """What backward needs from the last forward."""
     T: int
     B: int
-    steps: "_Steps"          # where each sequence ends
+    steps: "SequenceLengths"  # where each sequence ends
     caches: list             # one cell cache per (layer, direction)
+    states: list             # per (layer, direction): its state sequences, (h,) or (h, c), each
+                             # (T, B, N) in the direction's reading order
     dropout_masks: list      # per layer: the mask applied to its input, or None
 
 
@@ -107,6 +109,13 @@ class Recurrent:
         initial state, lengths None (all T) or (B,) ints in [1, T].
         Returns y (T, B, D*N) the last layer's outputs (zero at padded steps) and the
         final state, each sequence's state after its own last step.
+
+        A state has one row per (layer, direction), in PyTorch's order and layout: an
+        array h (L*D, B, N) for RNN and GRU, a pair (h, c) of such arrays for the LSTM.
+        For a 2-layer bidirectional LSTM, h[0] is layer 0 forward, h[1] layer 0 backward,
+        h[2] layer 1 forward, h[3] layer 1 backward, and c the same for the cell states.
+        Inside, every layer works on the tuple of its states, (h,) or (h, c)
+        (``state_parts``), so one code path serves all three cells.
         """
         x = self._check_input(x)
         if self.batch_first:
@@ -115,10 +124,12 @@ class Recurrent:
         lengths = self._check_lengths(lengths, T, B)
         states0 = self._check_state("state", state, B)   # tuple of (L*D, B, N)
         kernels = self._kernels()
-        steps = _Steps(T, B, lengths)
+        steps = SequenceLengths(T, B, lengths)
 
-        caches, dropout_masks = [], []
-        finals = [[] for _ in self.state_names]          # per state: one (B, N) per (layer, direction)
+        caches, states, dropout_masks = [], [], []
+        # finals[s][k]: state s (h, or h then c) of (layer, direction) k after each
+        # sequence's last step, (B, N); stacked below into the (L*D, B, N) arrays
+        finals = [[] for _ in self.state_names]
         layer_input = x
         for layer in range(self.num_layers):
             if layer > 0 and self.training and self.dropout > 0:
@@ -136,13 +147,14 @@ class Recurrent:
                 seqs, cache = self._cell_forward(kernels, xin, tuple(s0[k] for s0 in states0),
                                                  self._params_of(layer, direction))
                 caches.append(cache)
+                states.append(seqs)
                 for final, seq in zip(finals, seqs):
                     final.append(steps.last(seq))        # state after each sequence's own last step
                 y = steps.reverse(seqs[0]) if reverse else seqs[0]
                 outputs.append(steps.zero_padding(y))
             layer_input = np.concatenate(outputs, axis=-1) if self.bidirectional else outputs[0]
 
-        self._cache = LayerCache(T, B, steps, caches, dropout_masks)
+        self._cache = LayerCache(T, B, steps, caches, states, dropout_masks)
         y = layer_input.transpose(1, 0, 2) if self.batch_first else layer_input
         return y, self._pack_state(tuple(np.stack(f) for f in finals))
 
@@ -157,7 +169,7 @@ class Recurrent:
         """
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        T, B, steps, caches, dropout_masks = self._cache
+        T, B, steps, caches, _, dropout_masks = self._cache
         N, D = self.hidden_size, self.num_directions
         dy_shape = (B, T, D * N) if self.batch_first else (T, B, D * N)
         validate.float_array("dy", dy, self.dtype, dy_shape)
@@ -193,6 +205,39 @@ class Recurrent:
             d_output = d_input
         dx = d_output.transpose(1, 0, 2) if self.batch_first else d_output
         return dx, self._pack_state(tuple(dstates0))
+
+    # ---- looking inside ------------------------------------------------------------------
+
+    def trace(self):
+        """What every cell computed in the last forward call, for looking inside a network.
+
+        Returns a list with one dict per (layer, direction), in the order of the state's
+        first axis (layer 0 forward, layer 0 backward, layer 1 forward, ...). Each maps a
+        name to a (T, B, N) array, time-major and in the input's time order (also for the
+        backward direction), zero at padded steps:
+
+            "h"                  every step's hidden state (the layer's output)
+            "c"                  LSTM: every step's cell state
+            "i", "f", "g", "o"   LSTM: the gates after their nonlinearity
+            "r", "z", "n"        GRU: the gates after their nonlinearity
+
+        The arrays are the ones the forward pass computed and keeps for backward (no
+        second copy of the cell math). Raises RuntimeError before any forward call.
+        """
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.trace called before forward")
+        steps, traced = self._cache.steps, []
+        for k, (cache, seqs) in enumerate(zip(self._cache.caches, self._cache.states)):
+            reverse = k % self.num_directions == 1
+            values = {**dict(zip(self.state_names, seqs)), **cache.gate_values()}
+            traced.append({name: steps.zero_padding(steps.reverse(v) if reverse else v)
+                           for name, v in values.items()})
+        return traced
+
+    @staticmethod
+    def state_parts(state):
+        """A state (h, or the LSTM's (h, c)) as a tuple of arrays, always: (h,) or (h, c)."""
+        return state if isinstance(state, tuple) else (state,)
 
     # ---- bookkeeping ----------------------------------------------------------------------
 
@@ -270,11 +315,45 @@ class Recurrent:
                 f", bidirectional={self.bidirectional}{extra}, dtype={self.dtype}, backend={self.backend!r})")
 
 
-class _Steps:
-    """Where each sequence of a batch ends, and the index tricks that follow from it.
+class SequenceLengths:
+    """Sequences of different lengths in one padded batch, and the index tricks they need.
 
-    Without lengths every sequence has T steps and these are plain slices; with
-    lengths, sequence b's real steps are 0 .. lengths[b]-1 and the rest is padding.
+    A batch holds B sequences padded to T steps: sequence b's real steps are
+    0 .. lengths[b]-1, the rest is padding. The cells compute every one of the T steps,
+    padding included (PyTorch's packed sequences skip the padded steps instead; computing
+    them costs a little arithmetic and keeps the kernels simple). That is safe because
+    padding always comes AFTER a sequence's real steps, in both directions, so it can
+    only change states that come later, and those are discarded:
+
+    - forward: the final state is read at each sequence's own last step (``last``), and
+      the outputs at padded steps are set to zero (``zero_padding``);
+    - backward direction: each sequence's real steps are reversed in place (``reverse``),
+      which leaves its padding at the end again;
+    - backpropagation: padded outputs get zero gradient, and the final state's gradient
+      enters at each sequence's own last step (``add_at_last``), so no gradient ever
+      flows from padding into a real step.
+
+    Worked example, T = 4, lengths [4, 2]: sequence 0 is a b c d, sequence 1 is x y
+    followed by two padded steps p p.
+
+        t                    0  1  2  3
+        seq[:, 0]            a  b  c  d
+        seq[:, 1]            x  y  p  p
+        reverse(seq)[:, 0]   d  c  b  a
+        reverse(seq)[:, 1]   y  x  p  p      padding stays where it was
+        last(seq)            d  and  y       (steps lengths - 1 = [3, 1])
+
+    ``reverse`` is one fancy-indexing expression. t (T, 1) broadcast against lengths (B,)
+    gives a (T, B) table; where t < lengths the step is real and is read from
+    lengths - 1 - t, elsewhere from t itself:
+
+        t < lengths       [[1, 1], [1, 1], [1, 0], [1, 0]]
+        reversed_t        [[3, 1], [2, 0], [1, 2], [0, 3]]      (T, B)
+
+    and seq[reversed_t, batch] with batch = [0, 1] (broadcast against (T, B)) is the
+    (T, B, F) array whose entry [t, b] is seq[reversed_t[t, b], b].
+
+    Without lengths every sequence has T steps and all of this is plain slicing.
     """
 
     def __init__(self, T, B, lengths):
@@ -282,7 +361,6 @@ class _Steps:
         if lengths is not None:
             t = np.arange(T)[:, None]                                 # (T, 1)
             self.valid = (t < lengths)[..., None]                     # (T, B, 1) real step?
-            # reversing sequence b means reading steps lengths[b]-1 .. 0; padding stays put
             self.reversed_t = np.where(t < lengths, lengths - 1 - t, t)   # (T, B)
             self.batch = np.arange(B)                                 # (B,)
 

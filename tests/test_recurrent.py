@@ -278,3 +278,60 @@ def test_float32_agrees_with_float64(cls, backend):
 def test_bad_seed(seed):
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         minirnn.LSTM(3, 4, seed=seed)
+
+
+# ---- trace: what every cell computed, for looking inside -------------------------------------
+
+GATES = {minirnn.RNN: "", minirnn.LSTM: "ifgo", minirnn.GRU: "rzn"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("cls", LAYERS)
+def test_trace_holds_exactly_the_outputs_and_final_states(cls, backend):
+    rng = np.random.default_rng(4)
+    layer = cls(3, 5, num_layers=2, bidirectional=True, backend=backend, seed=1)
+    x = rng.standard_normal((6, 4, 3))
+    lengths = np.array([6, 2, 5, 1])
+    state = random_state(layer, 4, rng)
+    y, final = layer.forward(x, state, lengths=lengths)
+    traced = layer.trace()
+    assert len(traced) == 4                                   # (layer, direction) pairs
+    for k, t in enumerate(traced):
+        assert set(t) == set(layer.state_names) | set(GATES[cls])
+        assert all(v.shape == (6, 4, 5) for v in t.values())
+        for s, name in enumerate(layer.state_names):         # the final state is the last real step
+            last = t[name][lengths - 1, np.arange(4)] if k % 2 == 0 else t[name][0]
+            np.testing.assert_array_equal(last, as_tuple(final)[s][k])
+    # the last layer's h, both directions side by side, is the layer's output
+    np.testing.assert_array_equal(np.concatenate([traced[2]["h"], traced[3]["h"]], axis=-1), y)
+    padded = np.arange(6)[:, None] >= lengths                 # (T, B)
+    assert all((v[padded] == 0).all() for t in traced for v in t.values())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("cls", [minirnn.LSTM, minirnn.GRU])
+def test_traced_gates_are_the_reference_cell_s_gates(cls, backend):
+    """Recompute each step's gates with the reference step function, from the traced states."""
+    from minirnn.cells import gru, lstm
+    rng = np.random.default_rng(5)
+    layer = cls(3, 4, bidirectional=True, backend=backend, seed=2)
+    x = rng.standard_normal((5, 2, 3))
+    layer.forward(x, random_state(layer, 2, rng))
+    for direction, t in enumerate(layer.trace()):
+        p = layer._params_of(0, direction)
+        xs = x[::-1] if direction == 1 else x
+        h = t["h"][::-1] if direction == 1 else t["h"]        # reading order
+        gates = {name: (v[::-1] if direction == 1 else v) for name, v in t.items()}
+        for step in range(1, 5):
+            if cls is minirnn.LSTM:
+                c = gates["c"]
+                _, _, cache = lstm.lstm_step_forward(xs[step], h[step - 1], c[step - 1], p["W"], p["H"], p["b"])
+            else:
+                _, cache = gru.gru_step_forward(xs[step], h[step - 1], p["W"], p["H"], p["b"], p["b_hn"])
+            for name in GATES[cls]:
+                np.testing.assert_allclose(gates[name][step], getattr(cache, name), rtol=0, atol=1e-14)
+
+
+def test_trace_before_forward_is_refused():
+    with pytest.raises(RuntimeError, match="trace called before forward"):
+        minirnn.GRU(2, 3).trace()

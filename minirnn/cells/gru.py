@@ -43,7 +43,8 @@ Cho et al. write h_t = z_t * h_(t-1) + (1 - z_t) * n_t, so z = 1 keeps the old s
 there too. (Some later papers, e.g. Chung et al. 2014, swap the roles and write
 h_t = (1 - z_t) * h_(t-1) + z_t * n_t; when reading one, check which way round z is.)
 
-Four functions, each forward paired with the backward that undoes it:
+Four functions, each forward paired with its backward, which takes the gradient on
+the forward's outputs and returns the gradients on its inputs and parameters:
 
     gru_step_forward / gru_step_backward   one step
     gru_forward      / gru_backward        a whole sequence (backpropagation through time)
@@ -88,9 +89,10 @@ def gru_step_forward(x, h_prev, W, H, b, b_hn):
 
 
 def gru_step_backward(dh, cache):
-    """Undo one step: given dh = dL/dh (B, N), return (dx, dh_prev, dW, dH, db, db_hn).
+    """Backpropagate through one step.
 
-    dx (B, I), dh_prev (B, N), dW (I, 3N), dH (N, 3N), db (3N,), db_hn (N,)
+    Given dh = dL/dh (B, N), return dx (B, I), dh_prev (B, N), dW (I, 3N), dH (N, 3N),
+    db (3N,), db_hn (N,).
     """
     x, h_prev, r, z, n, hn, W, H = cache
     dn = dh * (1 - z)                          # h = (1 - z) n + z h_prev
@@ -114,6 +116,10 @@ def gru_step_backward(dh, cache):
 class GRUCache(NamedTuple):
     """One step cache per time step."""
     steps: list
+
+    def gate_values(self):
+        """Every step's gates after their nonlinearity: {"r", "z", "n"} -> (T, B, N)."""
+        return {name: np.stack([getattr(step, name) for step in self.steps]) for name in "rzn"}
 
 
 def gru_forward(x, h0, W, H, b, b_hn):
@@ -157,4 +163,6 @@ def gru_backward(dh, cache):
         dH += dH_t
         db += db_t
         db_hn += db_hn_t
-    return dx, dh_next, dW, dH, db, db_hn
+    # after step 0, what flows back "from the next step" is the gradient on h0 itself
+    dh0 = dh_next
+    return dx, dh0, dW, dH, db, db_hn

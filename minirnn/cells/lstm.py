@@ -29,7 +29,8 @@ Why it helps against vanishing gradients: the gradient flows from C_t back to C_
 through a single product with f_t, no squashing nonlinearity and no weight matrix in
 between, so while the forget gate stays near 1 the error signal survives many steps.
 
-Four functions, each forward paired with the backward that undoes it:
+Four functions, each forward paired with its backward, which takes the gradient on
+the forward's outputs and returns the gradients on its inputs and parameters:
 
     lstm_step_forward / lstm_step_backward   one step
     lstm_forward      / lstm_backward        a whole sequence (backpropagation through time)
@@ -77,19 +78,19 @@ def lstm_step_forward(x, h_prev, c_prev, W, H, b):
 
 
 def lstm_step_backward(dh, dc, cache):
-    """Undo one step.
+    """Backpropagate through one step.
 
-    dh (B, N), dc (B, N): the total gradient reaching this step's h and c (from the
-    outputs and from the next step).
+    dh (B, N), dc (B, N): the gradient reaching this step's h and c from outside the
+    step (from the outputs and from the next step).
     Returns dx (B, I), dh_prev (B, N), dc_prev (B, N), dW (I, 4N), dH (N, 4N), db (4N,).
     """
     x, h_prev, c_prev, i, f, g, o, tanh_c, W, H = cache
     do = dh * tanh_c                           # h = o * tanh(c)
-    dc = dc + dh * o * (1 - tanh_c * tanh_c)   # c reaches the loss directly and through h
-    di = dc * g                                # c = f * c_prev + i * g
-    df = dc * c_prev
-    dg = dc * i
-    dc_prev = dc * f                           # the gentle path: one product with f
+    dc_total = dc + dh * o * (1 - tanh_c * tanh_c)   # c reaches the loss directly and through h
+    di = dc_total * g                          # c = f * c_prev + i * g
+    df = dc_total * c_prev
+    dg = dc_total * i
+    dc_prev = dc_total * f                     # the gentle path: one product with f
     da = np.concatenate([                      # (B, 4N) back through each gate's nonlinearity
         di * i * (1 - i),                      # sigmoid' = sigmoid (1 - sigmoid)
         df * f * (1 - f),
@@ -107,6 +108,10 @@ def lstm_step_backward(dh, dc, cache):
 class LSTMCache(NamedTuple):
     """One step cache per time step."""
     steps: list
+
+    def gate_values(self):
+        """Every step's gates after their nonlinearity: {"i", "f", "g", "o"} -> (T, B, N)."""
+        return {name: np.stack([getattr(step, name) for step in self.steps]) for name in "ifgo"}
 
 
 def lstm_forward(x, h0, c0, W, H, b):
@@ -154,4 +159,6 @@ def lstm_backward(dh, dc, cache):
         dW += dW_t
         dH += dH_t
         db += db_t
-    return dx, dh_next, dc_next, dW, dH, db
+    # after step 0, what flows back "from the next step" is the gradient on h0 and c0 themselves
+    dh0, dc0 = dh_next, dc_next
+    return dx, dh0, dc0, dW, dH, db

@@ -11,7 +11,8 @@ Row vectors throughout: one row per sequence in the batch.
     b      (N,)     bias
     sigma           tanh (the default) or relu
 
-Four functions, each forward paired with the backward that undoes it:
+Four functions, each forward paired with its backward, which takes the gradient on
+the forward's outputs and returns the gradients on its inputs and parameters:
 
     rnn_step_forward / rnn_step_backward   one step
     rnn_forward      / rnn_backward        a whole sequence (backpropagation through time)
@@ -48,7 +49,7 @@ def rnn_step_forward(x, s_prev, W, H, b, nonlinearity="tanh"):
 
 
 def rnn_step_backward(ds, cache):
-    """Undo one step: given ds = dL/ds (B, N), return (dx, ds_prev, dW, dH, db).
+    """Backpropagate through one step: given ds = dL/ds (B, N), return (dx, ds_prev, dW, dH, db).
 
     dx (B, I), ds_prev (B, N), dW (I, N), dH (N, N), db (N,)
     """
@@ -68,6 +69,10 @@ def rnn_step_backward(ds, cache):
 class RNNCache(NamedTuple):
     """One step cache per time step."""
     steps: list
+
+    def gate_values(self):
+        """The simple cell has no gates: an empty dict (see LSTMCache.gate_values)."""
+        return {}
 
 
 def rnn_forward(x, s0, W, H, b, nonlinearity="tanh"):
@@ -91,7 +96,8 @@ def rnn_backward(ds, cache):
     """Backpropagation through time.
 
     ds (T, B, N) is the gradient reaching each step's state from outside the recurrence:
-    from the outputs, plus, at the last step, any gradient on the final state.
+    from the outputs, plus, at each sequence's own last step, any gradient on the final
+    state (the layer puts it there: minirnn/recurrent.py).
     Returns dx (T, B, I), ds0 (B, N), dW, dH, db (summed over every step: the weights
     are shared, so each step adds its share).
     """
@@ -107,4 +113,6 @@ def rnn_backward(ds, cache):
         dW += dW_t
         dH += dH_t
         db += db_t
-    return dx, ds_next, dW, dH, db
+    # after step 0, what flows back "from the next step" is the gradient on s0 itself
+    ds0 = ds_next
+    return dx, ds0, dW, dH, db

@@ -30,6 +30,12 @@ class GRUKernelCache(NamedTuple):
     W: np.ndarray        # (I, 3N)
     H: np.ndarray        # (N, 3N)
 
+    def gate_values(self):
+        """Every step's gates after their nonlinearity: {"r", "z", "n"} -> (T, B, N) views
+        (as GRUCache.gate_values)."""
+        r, z, _ = np.split(self.gates, 3, axis=2)
+        return {"r": r, "z": z, "n": self.n}
+
 
 @njit(**JIT_OPTIONS)
 def _forward_loop(gates, h, n, hn, H, b_hn):

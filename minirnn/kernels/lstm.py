@@ -29,6 +29,11 @@ class LSTMKernelCache(NamedTuple):
     W: np.ndarray        # (I, 4N)
     H: np.ndarray        # (N, 4N)
 
+    def gate_values(self):
+        """Every step's gates after their nonlinearity: {"i", "f", "g", "o"} -> (T, B, N) views
+        (as LSTMCache.gate_values)."""
+        return dict(zip("ifgo", np.split(self.gates, 4, axis=2)))
+
 
 @njit(**JIT_OPTIONS)
 def _forward_loop(gates, h, c, tanh_c, H):

@@ -23,6 +23,10 @@ class RNNKernelCache(NamedTuple):
     H: np.ndarray        # (N, N)
     relu: bool           # False: tanh
 
+    def gate_values(self):
+        """The simple cell has no gates: an empty dict (as RNNCache.gate_values)."""
+        return {}
+
 
 @njit(**JIT_OPTIONS)
 def _forward_loop(a, states, H, relu):

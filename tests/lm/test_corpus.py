@@ -1,4 +1,4 @@
-"""Tests of minirnn/corpus.py: the built-in corpus, its cache and split, and --text files.
+"""Tests of minirnn/lm/corpus.py: the built-in corpus, its cache and split, and --text files.
 
 - the standard library's docstrings are collected in a fixed order, are large enough,
   skip the test directories and follow every cleaning rule;
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from minirnn import corpus
-from minirnn.corpus import (ALLOWED_CHARS, MAX_DOCTEST_SHARE, MIN_DOC_CHARS, MIN_TEXT_CHARS,
+from minirnn.lm import corpus
+from minirnn.lm.corpus import (ALLOWED_CHARS, MAX_DOCTEST_SHARE, MIN_DOC_CHARS, MIN_TEXT_CHARS,
                             VALID_FRACTION, builtin_corpus, cache_path, file_corpus,
                             load_text_file, split_documents, stdlib_docstrings)
 

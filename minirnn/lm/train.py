@@ -16,8 +16,8 @@ Adam's state, the vocabulary, the settings, the step and both random generators,
 ``--resume`` continues a run exactly (bit for bit) as if it had never stopped.
 
 With no arguments: a character-level LSTM on the built-in corpus, for 2.5 minutes.
-Around the loop: the options are read in cli.py, the settings resolved in
-train_settings.py, the progress and the loss curve drawn by report.py.
+Around the loop: the options are read in cli.py, the settings resolved in settings.py,
+the progress shown by minirnn/progress.py and the loss curve drawn by report.py.
 """
 import math
 import time
@@ -25,16 +25,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import Checkpoint, save_checkpoint
-from .clip import clip_grad_norm
-from .generate import generate
-from .lm import (CHECKPOINT_KIND, bits, build_model, dropout_rng, evaluate, load_data, model_config)
-from .losses import softmax_cross_entropy
-from .optim import Adam
-from .report import Progress, plot_losses
-from .text import Vocabulary, random_windows, unigram_entropy
-from .threads import blas_threads
-from .train_settings import SAMPLE_LENGTH, checkpoint_path, resolve_settings, sample_prompt
+from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.clip import clip_grad_norm
+from minirnn.lm.generate import generate
+from minirnn.lm.model import (CHECKPOINT_KIND, bits, build_model, dropout_rng, evaluate, load_data,
+                              model_config)
+from minirnn.lm.report import plot_losses
+from minirnn.lm.settings import SAMPLE_LENGTH, checkpoint_path, resolve_settings, sample_prompt
+from minirnn.lm.windows import random_windows, unigram_entropy
+from minirnn.losses import softmax_cross_entropy
+from minirnn.optim import Adam
+from minirnn.progress import Progress
+from minirnn.threads import blas_threads
+from minirnn.vocab import Vocabulary
 
 UNIT = {"char": "char", "word": "word"}             # "bits per char", "bits per word"
 TEMPERATURES = (0.3, 0.8, 1.2)                      # the closing samples, after greedy
@@ -47,7 +50,7 @@ def train_command(args):
         settings, checkpoint = resolve_settings(args)
         out = checkpoint_path(args, settings)
         run = TrainingRun.start(settings, checkpoint, backend=args.backend)
-        run.train(out, progress=Progress(args.progress, run.settings))
+        run.train(out, progress=Progress(args.progress, run.settings["steps"], run.settings["minutes"]))
         run.closing_samples()
     return 0
 
@@ -158,7 +161,8 @@ class TrainingRun:
                 session_steps += 1
                 interval_losses.append(loss)
                 smooth = loss if smooth is None else 0.95 * smooth + 0.05 * loss
-                progress.update(self.step, smooth, session_steps * tokens_per_step / train_seconds)
+                progress.update(self.step, f"step {self.step}, loss {bits(smooth):.3f} bits, "
+                                           f"{session_steps * tokens_per_step / train_seconds:,.0f} tokens/s")
                 if self.step % s["eval_every"] == 0:
                     eval_seconds = self._validate(out, interval_losses, progress)
                     interval_losses = []

@@ -1,4 +1,4 @@
-"""Tests of minirnn/lm.py: the language model's config, network, validation loss, loading.
+"""Tests of minirnn/lm/model.py: the language model's config, network, validation loss, loading.
 
 - model_config / build_model: the network the config describes (shapes, input kind,
   cell), bad values refused by name;
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from minirnn.checkpoint import save_checkpoint
-from minirnn.lm import CHECKPOINT_KIND, bits, build_model, evaluate, load_model, model_config
+from minirnn.lm.model import CHECKPOINT_KIND, bits, build_model, evaluate, load_model, model_config
 from minirnn.losses import softmax_cross_entropy
-from minirnn.text import Vocabulary
+from minirnn.vocab import Vocabulary
 
 few = settings(max_examples=15, deadline=None)
 

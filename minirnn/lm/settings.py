@@ -9,8 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .checkpoint import Checkpoint
-from .lm import CHECKPOINT_KIND
+from minirnn.checkpoint import Checkpoint
+from minirnn.lm.model import CHECKPOINT_KIND
 
 # What `minirnn train` does when an option is not given. The sizes and the learning rate were
 # picked by measuring the best validation bits/char after 2.5 minutes (one BLAS thread, 2 cores

@@ -18,8 +18,8 @@ ids (T, B) int64, logits (T, B, V) float, state None at the start.
 """
 import numpy as np
 
-from minirnn.text import EOS, PAD, UNK
 from minirnn.validate import positive_int
+from minirnn.vocab import EOS, PAD, UNK
 
 
 def next_token(logits, *, temperature=1.0, top_k=None, rng=None, forbidden_ids=()):

@@ -1,4 +1,4 @@
-"""Tests of minirnn/generate.py: choosing the next token, and writing text with a model.
+"""Tests of minirnn/lm/generate.py: choosing the next token, and writing text with a model.
 
 - next_token: a temperature near 0 and top_k=1 both equal greedy; a seed reproduces;
   forbidden ids are never chosen; sampled frequencies follow softmax(logits / T), also
@@ -18,8 +18,8 @@ from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.stats import chisquare
 
-from minirnn.generate import generate, next_token
-from minirnn.text import EOS, PAD, UNK, Vocabulary
+from minirnn.lm.generate import generate, next_token
+from minirnn.vocab import EOS, PAD, UNK, Vocabulary
 
 few = settings(max_examples=25, deadline=None)
 seeds = st.integers(0, 2**32 - 1)

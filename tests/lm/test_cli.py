@@ -1,4 +1,4 @@
-"""Smoke tests of the `minirnn` command (minirnn/cli.py): train and sample.
+"""Smoke tests of the `minirnn` command (minirnn/cli.py, minirnn/lm/cli.py): train and sample.
 
 - `python -m minirnn train --help` runs in a real subprocess and documents every option;
 - every option of train and sample has a help text;

@@ -1,4 +1,4 @@
-"""From text to ids and back, and from ids to training windows.
+"""From text to tokens to ids, and back.
 
 Two tokenizers, both of which give back the exact text when the tokens are joined:
 
@@ -17,9 +17,8 @@ A ``Vocabulary`` numbers the tokens. Three ids are reserved and belong to no tex
 The reserved names are only labels: the vocabulary looks real tokens up in a table
 that never holds them, so a text with "<pad>" in it encodes to its own characters.
 
-Language-model windows (the lesson's "HELL" -> "ELLO"): ``nchars`` consecutive tokens
-are the input x, the same tokens moved one step later are the target y, both
-time-major (T, B) with T = nchars.
+Every job reads text through this file: the language model (minirnn/lm), the
+classifier (minirnn/classify) and the examples.
 """
 import re
 from collections import Counter
@@ -163,72 +162,3 @@ class Vocabulary:
             raise ValueError(f"Vocabulary.from_arrays: 'tokens' must start with {RESERVED}, "
                              f"got {tuple(tokens[:len(RESERVED)].tolist())}")
         return cls(tokens[len(RESERVED):].tolist(), str(level))
-
-
-def random_windows(ids, nchars, batch_size, rng):
-    """A minibatch of ``batch_size`` windows from anywhere in ``ids``.
-
-    ids (n,) integer, n > nchars  ->  x (T, B) int64, y (T, B) int64, T = nchars
-    Column b is ids[s_b : s_b + T] in x and ids[s_b + 1 : s_b + T + 1] in y, the starts
-    s_b drawn uniformly from every position where a whole window fits.
-    """
-    ids = _check_ids(ids, "random_windows")
-    positive_int("nchars", nchars)
-    positive_int("batch_size", batch_size)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"random_windows: rng must be a numpy Generator "
-                        f"(np.random.default_rng(seed)), got {type(rng).__name__}")
-    if len(ids) < nchars + 1:
-        raise ValueError(f"random_windows: need more than nchars={nchars} ids for one window "
-                         f"and its target, got {len(ids)}")
-    starts = rng.integers(0, len(ids) - nchars, size=batch_size)     # (B,) last start n - T - 1
-    rows = starts + np.arange(nchars)[:, None]                        # (T, B) positions of x
-    return ids[rows], ids[rows + 1]                                   # y is x one step later
-
-
-def sequential_windows(ids, nchars, batch_size):
-    """Every target in ``ids`` once, in order, for validation: an iterator of (x, y).
-
-    The n - 1 targets are dealt into B = min(batch_size, n - 1) lanes of L = (n - 1) // B
-    consecutive tokens (the last (n - 1) - B L targets, fewer than B, are left out);
-    each batch is the next nchars steps of every lane, so a model may carry its state
-    from one batch to the next. x, y (T, B) int64, T = nchars except a shorter last batch.
-    """
-    ids = _check_ids(ids, "sequential_windows")
-    positive_int("nchars", nchars)
-    positive_int("batch_size", batch_size)
-    if len(ids) < 2:
-        raise ValueError(f"sequential_windows: need at least 2 ids (an input and its target), "
-                         f"got {len(ids)}")
-    lanes = min(batch_size, len(ids) - 1)
-    lane_length = (len(ids) - 1) // lanes
-    return _lane_batches(ids, nchars, lanes, lane_length)
-
-
-def _lane_batches(ids, nchars, lanes, lane_length):
-    """The generator behind sequential_windows (which checks its arguments at once)."""
-    lane_starts = np.arange(lanes) * lane_length                      # (B,)
-    for step in range(0, lane_length, nchars):
-        steps = min(nchars, lane_length - step)
-        rows = lane_starts + step + np.arange(steps)[:, None]         # (T, B)
-        yield ids[rows], ids[rows + 1]
-
-
-def unigram_entropy(ids):
-    """The entropy in nats of the ids' own frequencies: the loss of a model that knows
-    how often each token occurs but ignores context. A trained model must beat it."""
-    ids = _check_ids(ids, "unigram_entropy")
-    if len(ids) == 0:
-        raise ValueError("unigram_entropy: ids is empty")
-    counts = np.bincount(ids)
-    p = counts[counts > 0] / len(ids)
-    return float(-(p * np.log(p)).sum())
-
-
-def _check_ids(ids, caller):
-    """ids must be a 1-D integer array; returned as int64 (the dtype batches are made in)."""
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or not (ids.size == 0 or np.issubdtype(ids.dtype, np.integer)):
-        raise ValueError(f"{caller}: ids must be a 1-D integer array, got shape {ids.shape} "
-                         f"dtype {ids.dtype}")
-    return ids.astype(np.int64, copy=False)

@@ -1,4 +1,4 @@
-"""Tests of minirnn/train.py: the training loop, its checkpoint, --resume, the samples.
+"""Tests of minirnn/lm/train.py: the training loop, its checkpoint, --resume, the samples.
 
 Every run here is small (a generated text of a few thousand characters, a few dozen
 hidden units, tens of steps) and goes through the real command, ``minirnn.cli.main``.
@@ -24,11 +24,11 @@ import pytest
 
 from minirnn.checkpoint import Checkpoint, save_checkpoint
 from minirnn.cli import build_parser, main
-from minirnn.generate import generate
-from minirnn.lm import bits, evaluate, load_model
-from minirnn.text import unigram_entropy
-from minirnn.train import EVAL_LANES, TrainingRun
-from minirnn.train_settings import resolve_settings
+from minirnn.lm.generate import generate
+from minirnn.lm.model import bits, evaluate, load_model
+from minirnn.lm.settings import resolve_settings
+from minirnn.lm.train import EVAL_LANES, TrainingRun
+from minirnn.lm.windows import unigram_entropy
 
 
 def toy_text(sentences=600, seed=0):
@@ -63,7 +63,7 @@ def test_a_short_run_ends_well_below_the_unigram_entropy(text_file, tmp_path, ca
     checkpoint = train(text_file, tmp_path / "lm.npz", "--steps", "150", "--eval-every", "50")
     config = checkpoint.config
     model, vocab, _ = load_model(tmp_path / "lm.npz")
-    from minirnn.corpus import file_corpus
+    from minirnn.lm.corpus import file_corpus
     corpus = file_corpus(text_file)
     train_ids, valid_ids = vocab.encode_documents(corpus.train), vocab.encode_documents(corpus.valid)
     entropy = unigram_entropy(train_ids)

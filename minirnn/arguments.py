@@ -1,0 +1,20 @@
+"""argparse types shared by every command: a bad value is refused by argparse itself,
+as "argument --lr: invalid positive number value: '0'", before anything runs."""
+import math
+
+
+def _number_arg(convert, name, allow_zero):
+    """An argparse type: convert(text), refused unless finite and > 0 (>= 0 with allow_zero)."""
+    def parse(text):
+        value = convert(text)
+        if not (math.isfinite(value) and (value >= 0 if allow_zero else value > 0)):
+            raise ValueError(text)
+        return value
+    parse.__name__ = name                                  # argparse names the type in its error
+    return parse
+
+
+positive_int = _number_arg(int, "positive integer", allow_zero=False)
+positive_float = _number_arg(float, "positive number", allow_zero=False)
+non_negative_int = _number_arg(int, "integer >= 0", allow_zero=True)
+non_negative_float = _number_arg(float, "number >= 0", allow_zero=True)

@@ -1,0 +1,19 @@
+"""Text generation (`minirnn train`, `minirnn sample`): a language model, one file per stage,
+in the order the data moves:
+
+    corpus.py     where the text comes from: Python's docstrings, or --text FILE
+    (minirnn/vocab.py, shared with the other jobs: text -> tokens -> ids)
+    windows.py    ids -> training windows (T, B) and validation lanes
+    model.py      Embedding -> recurrent layers -> Linear; its validation loss; loading it back
+    train.py      the training loop: forward, loss, backward, clip, Adam, checkpoint
+    generate.py   prime with a prompt, then sample one token at a time
+    settings.py   the defaults of `minirnn train` and how they were chosen
+    report.py     the loss-curve plot
+    cli.py        the two commands' options
+
+What other code uses from here:
+"""
+from minirnn.lm.generate import generate, next_token
+from minirnn.lm.model import build_model, evaluate, load_data, load_model, model_config
+
+__all__ = ["build_model", "evaluate", "generate", "load_data", "load_model", "model_config", "next_token"]

@@ -1,0 +1,125 @@
+"""The text-generation job's commands: `minirnn train` and `minirnn sample` (their options;
+the work is done in train.py and generate.py)."""
+from minirnn import arguments as types
+from minirnn.lm.generate import generate
+from minirnn.lm.model import load_model
+from minirnn.lm.settings import DEFAULT_MINUTES, DEFAULTS, PROMPT, SAMPLE_LENGTH, WORD_MAX_VOCAB
+from minirnn.lm.train import train_command
+from minirnn.threads import blas_threads
+
+
+def sample_command(args):
+    """`minirnn sample`: load a checkpoint, write from the prompt, print prompt and text."""
+    with blas_threads(1):
+        model, vocab, _ = load_model(args.checkpoint, backend=args.backend)
+        text = generate(model, vocab, args.prompt, args.length, temperature=args.temperature,
+                        top_k=args.top_k, seed=args.seed, stop_at_eos=not args.no_stop)
+    print(args.prompt + text)
+    return 0
+
+
+def add_train_arguments(p):
+    d = DEFAULTS
+    data = p.add_argument_group("data")
+    data.add_argument("--text", metavar="FILE",
+                      help="train on this UTF-8 text file (at least 1000 characters; the last 5%% "
+                           "is validation) instead of the built-in corpus, the docstrings of "
+                           "Python's standard library")
+    data.add_argument("--level", choices=["char", "word"],
+                      help="a token is a character, or a word with its leading space "
+                           f"(default {d['level']})")
+    data.add_argument("--max-vocab", type=types.positive_int, metavar="V",
+                      help="keep at most V token ids, the 3 reserved ones included; rarer tokens "
+                           f"become <unk> (default: all for char, {WORD_MAX_VOCAB} for word)")
+    data.add_argument("--nchars", type=types.positive_int, metavar="T",
+                      help=f"tokens per training window, the steps backpropagated through "
+                           f"(default {d['nchars']})")
+
+    model = p.add_argument_group("model: input -> recurrent layers -> Linear -> softmax")
+    model.add_argument("--cell", choices=["lstm", "gru", "rnn"],
+                       help=f"the recurrent cell (default {d['cell']})")
+    model.add_argument("--layers", type=types.positive_int,
+                       help=f"stacked recurrent layers (default {d['layers']})")
+    model.add_argument("--hidden-size", type=types.positive_int, metavar="N",
+                       help=f"hidden units per layer (default {d['hidden_size']})")
+    model.add_argument("--input", choices=["embedding", "onehot"],
+                       help="learned embedding vectors, or one-hot vectors of size V as in "
+                            f"min-char-rnn (default {d['input']})")
+    model.add_argument("--embed-size", type=types.positive_int, metavar="D",
+                       help=f"embedding size, with --input embedding (default {d['embed_size']})")
+    model.add_argument("--dropout", type=types.non_negative_float, metavar="P",
+                       help="dropout probability between stacked layers, needs --layers 2 or "
+                            f"more (default {d['dropout']})")
+    model.add_argument("--dtype", choices=["float32", "float64"],
+                       help=f"floating-point type of the weights (default {d['dtype']})")
+
+    opt = p.add_argument_group("optimisation")
+    opt.add_argument("--batch-size", type=types.positive_int, metavar="B",
+                     help=f"windows per minibatch, drawn at random from the whole text "
+                          f"(default {d['batch_size']})")
+    opt.add_argument("--lr", type=types.positive_float, help=f"Adam's learning rate (default {d['lr']})")
+    opt.add_argument("--clip", type=types.positive_float,
+                     help=f"clip the gradients' global norm to this (default {d['clip']})")
+    opt.add_argument("--steps", type=types.positive_int,
+                     help="stop after this many steps in all (counting the steps of a resumed "
+                          "run); with --minutes too, whichever comes first")
+    opt.add_argument("--minutes", type=types.positive_float,
+                     help="stop training after this many minutes, validation included "
+                          f"(default {DEFAULT_MINUTES} when --steps is not given)")
+    opt.add_argument("--seed", type=int,
+                     help=f"seeds the weights, the batches, dropout and the samples (default {d['seed']})")
+
+    report = p.add_argument_group("validation, samples, checkpoint")
+    report.add_argument("--eval-every", type=types.positive_int, metavar="STEPS",
+                        help="validate, print a sample and keep the checkpoint if best every this "
+                             f"many steps (default {d['eval_every']}), and at the end")
+    report.add_argument("--valid-tokens", type=types.positive_int, metavar="N",
+                        help="validate on the first N tokens of the validation text (N >= 2), so "
+                             f"that it takes seconds (default {d['valid_tokens']})")
+    report.add_argument("--prompt",
+                        help=f"the prompt of the samples (default {PROMPT['char']!r} for char, "
+                             f"{PROMPT['word']!r} for word, or none when the text lacks it)")
+    report.add_argument("--sample-length", type=types.positive_int, metavar="N",
+                        help=f"tokens per closing sample (default {SAMPLE_LENGTH['char']} for char, "
+                             f"{SAMPLE_LENGTH['word']} for word)")
+    report.add_argument("--out", metavar="PATH",
+                        help="the checkpoint file, kept at the best validation loss; the loss "
+                             "curve goes beside it as <name>-loss.png (default "
+                             "runs/<level>-<cell>/checkpoint.npz, or the --resume file)")
+    report.add_argument("--resume", metavar="PATH",
+                        help="continue the run saved in this checkpoint with its model, data and "
+                             "optimiser settings; only --steps, --minutes, --eval-every, the "
+                             "sample options and the machine options may be given anew")
+
+    machine = p.add_argument_group("machine")
+    machine.add_argument("--backend", choices=["numba", "numpy"], default="numba",
+                         help="numba kernels, or the numpy reference cells (slower) (default numba)")
+    machine.add_argument("--threads", type=types.positive_int, default=1,
+                         help="BLAS threads (default 1: the recurrent products are small, and on a "
+                              "busy machine more threads wait for each other)")
+    machine.add_argument("--progress", choices=["auto", "bar", "lines"], default="auto",
+                         help="a tqdm progress bar, or a plain line every 15 s; auto: the bar on "
+                              "a terminal when tqdm is installed (default auto)")
+    p.set_defaults(run=train_command)
+
+
+def add_sample_arguments(p):
+    p.add_argument("--checkpoint", metavar="PATH", default="runs/char-lstm/checkpoint.npz",
+                   help="a checkpoint written by `minirnn train` (default runs/char-lstm/checkpoint.npz)")
+    p.add_argument("--prompt", default="",
+                   help="the text to start from; the network reads it first (default: none, "
+                        "start a new document)")
+    p.add_argument("--temperature", type=types.non_negative_float, default=0.8, metavar="T",
+                   help="0 for greedy (always the likeliest token); below 1 safer, above 1 "
+                        "bolder (default 0.8)")
+    p.add_argument("--top-k", type=types.positive_int, metavar="K",
+                   help="sample only among the K likeliest tokens (default: all)")
+    p.add_argument("--length", type=types.non_negative_int, default=500, metavar="N",
+                   help="write at most N tokens (default 500)")
+    p.add_argument("--seed", type=int, help="seed the sampling, to reproduce a text (default: random)")
+    p.add_argument("--no-stop", action="store_true",
+                   help="keep writing past the end of a document (<eos>, written as a line break) "
+                        "instead of stopping there")
+    p.add_argument("--backend", choices=["numba", "numpy"], default="numba",
+                   help="numba kernels, or the numpy reference cells (default numba)")
+    p.set_defaults(run=sample_command)
