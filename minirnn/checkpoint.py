@@ -11,8 +11,12 @@ Everything is stored as plain arrays, so the file loads with
 
 Saving goes through ``minirnn.atomic.atomic_write`` (a temporary file renamed over
 the target), so a crash mid-save leaves the old checkpoint intact, never a
-half-written one. Loading checks every array's name, shape and dtype
-against the model and says exactly what differs.
+half-written one. Loading checks the checksum, that every stored number is finite
+(a NaN weight would otherwise surface much later as a puzzling error far from its
+cause), which command wrote the file (``kind``), and every array's name, shape and
+dtype against the model, and says exactly what differs.
+
+Each job writes its own kind of checkpoint, named in config["kind"]:
 """
 import hashlib
 import json
@@ -24,6 +28,12 @@ import numpy as np
 from .atomic import atomic_write
 
 GROUPS = ("params", "optim", "vocab")
+
+# config["kind"] -> the command that writes such checkpoints
+KINDS = {
+    "minirnn language model": "minirnn train",
+    "minirnn classifier": "minirnn classify train",
+}
 
 
 def save_checkpoint(path, params, optim_state=None, vocab_arrays=None, config=None):
@@ -49,9 +59,18 @@ def _digest(arrays):
 
 
 class Checkpoint:
-    """What a checkpoint file holds, read and validated, as plain arrays and a config dict."""
+    """What a checkpoint file holds, read and validated, as plain arrays and a config dict.
 
-    def __init__(self, path):
+    path   the .npz file
+    kind   None, or the kind the caller needs (a key of KINDS): a checkpoint of another
+           kind is refused with a message naming the command that wrote it
+
+    Raises FileNotFoundError for a missing file, and ValueError for a file that is not
+    a minirnn checkpoint, is truncated or corrupted, holds a NaN or infinite number
+    (naming the array and how many), or is of another kind.
+    """
+
+    def __init__(self, path, kind=None):
         self.path = os.fspath(path)
         if os.path.isdir(self.path):
             raise ValueError(f"checkpoint {self.path!r} is a directory, not a checkpoint file")
@@ -82,6 +101,36 @@ class Checkpoint:
             if group not in self.groups:
                 raise ValueError(f"checkpoint {self.path!r} holds an unknown entry {key!r}")
             self.groups[group][name] = value
+        self._check_finite(arrays)
+        if kind is not None:
+            self.require_kind(kind)
+
+    def _check_finite(self, arrays):
+        """Every stored float must be a number: name each array that holds NaN or inf."""
+        bad = []
+        for key, value in arrays.items():
+            if value.dtype.kind == "f":
+                n = int(value.size - np.count_nonzero(np.isfinite(value)))
+                if n:
+                    bad.append(f"{key!r} ({_count(n, 'non-finite value')} of {value.size:,})")
+        if bad:
+            raise ValueError(f"checkpoint {self.path!r} holds NaN or inf in {', '.join(bad)}: it was "
+                             f"saved from a diverged run or damaged after it was written, and cannot be used")
+
+    @property
+    def kind(self):
+        """config["kind"], or None for a checkpoint saved without one."""
+        return self.config.get("kind") if isinstance(self.config, dict) else None
+
+    def require_kind(self, kind):
+        """Raise ValueError unless this checkpoint is of ``kind``, naming who wrote it."""
+        if self.kind == kind:
+            return
+        wanted = f"a {kind} (written by `{KINDS[kind]}`)"
+        if self.kind in KINDS:
+            raise ValueError(f"checkpoint {self.path!r} is a {self.kind}, written by "
+                             f"`{KINDS[self.kind]}`; this needs {wanted}")
+        raise ValueError(f"checkpoint {self.path!r} was not written by a minirnn command; this needs {wanted}")
 
     @property
     def params(self):
@@ -111,3 +160,8 @@ class Checkpoint:
                              + "; ".join(sorted(problems)))
         for name, p in params.items():
             p[...] = stored[name]                     # in place: the optimizer holds these arrays
+
+
+def _count(n, noun):
+    """'1 non-finite value', '3 non-finite values'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

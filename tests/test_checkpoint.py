@@ -145,3 +145,34 @@ def test_npz_that_is_not_a_checkpoint(tmp_path):
     np.savez(tmp_path / "other.npz", weights=np.zeros(3))
     with pytest.raises(ValueError, match="is not a minirnn checkpoint"):
         Checkpoint(tmp_path / "other.npz")
+
+
+# ---- load-time validation: non-finite numbers and the kind of checkpoint -----------------------
+
+@pytest.mark.parametrize("group, bad", [("params", np.nan), ("params", np.inf), ("optim", -np.inf)])
+def test_a_non_finite_number_is_refused_on_loading_naming_file_array_and_count(tmp_path, group, bad):
+    model = make_model()
+    opt = Adam(model.params, lr=0.01)
+    params, optim_state = dict(model.params), opt.state_dict()
+    target = params if group == "params" else optim_state
+    name = "head.W" if group == "params" else "exp_avg/head.W"
+    target[name] = target[name].copy()
+    target[name].flat[3] = bad
+    save_checkpoint(tmp_path / "ck.npz", params, optim_state)
+    with pytest.raises(ValueError, match=rf"ck.npz' holds NaN or inf in '{group}/{name}' "
+                                         rf"\(1 non-finite value of 88\)"):
+        Checkpoint(tmp_path / "ck.npz")
+
+
+def test_counts_agree_in_number(tmp_path):
+    save_checkpoint(tmp_path / "ck.npz", {"w": np.array([np.nan, np.inf, 1.0])})
+    with pytest.raises(ValueError, match=r"'params/w' \(2 non-finite values of 3\)"):
+        Checkpoint(tmp_path / "ck.npz")
+
+
+def test_another_kind_is_refused_naming_the_command_that_wrote_it(tmp_path):
+    save_checkpoint(tmp_path / "ck.npz", {"w": np.ones(2)}, config={"kind": "minirnn classifier"})
+    with pytest.raises(ValueError, match=r"is a minirnn classifier, written by `minirnn classify train`; "
+                                         r"this needs a minirnn language model \(written by `minirnn train`\)"):
+        Checkpoint(tmp_path / "ck.npz", kind="minirnn language model")
+    assert Checkpoint(tmp_path / "ck.npz", kind="minirnn classifier").kind == "minirnn classifier"

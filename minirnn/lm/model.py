@@ -141,11 +141,8 @@ def load_model(path, backend="numba"):
     such a checkpoint, or whose arrays do not fit the network its config describes,
     raises a ValueError that says so.
     """
-    checkpoint = Checkpoint(path)
+    checkpoint = Checkpoint(path, kind=CHECKPOINT_KIND)
     config = checkpoint.config
-    if not isinstance(config, dict) or config.get("kind") != CHECKPOINT_KIND:
-        raise ValueError(f"checkpoint {checkpoint.path!r} was not written by `minirnn train` "
-                         f"(its config has no \"kind\": {CHECKPOINT_KIND!r})")
     vocab = Vocabulary.from_arrays(checkpoint.vocab_arrays)
     model_cfg = config.get("model")
     if not isinstance(model_cfg, dict) or model_cfg.get("vocab_size") != len(vocab):

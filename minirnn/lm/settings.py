@@ -60,9 +60,10 @@ def resolve_settings(args):
             settings["max_vocab"] = WORD_MAX_VOCAB
         checkpoint = None
     else:
-        checkpoint = Checkpoint(args.resume)
-        if checkpoint.config.get("kind") != CHECKPOINT_KIND:
-            raise ValueError(f"--resume {args.resume!r}: not a checkpoint written by `minirnn train`")
+        try:
+            checkpoint = Checkpoint(args.resume, kind=CHECKPOINT_KIND)
+        except FileNotFoundError as error:
+            raise ValueError(f"--resume: {error}") from None
         saved = checkpoint.config["settings"]
         changed = [f"--{key.replace('_', '-')} {given[key]!r} (saved: {saved[key]!r})"
                    for key in FIXED_ON_RESUME if key in given and given[key] != saved[key]]

@@ -119,7 +119,7 @@ def test_load_model_refuses_other_checkpoints(tmp_path):
     vocab = Vocabulary(list("abcdefgh"), "char")
     model, config = small_model()
     save_checkpoint(tmp_path / "plain.npz", model.params, config={"note": "not a language model"})
-    with pytest.raises(ValueError, match="was not written by `minirnn train`"):
+    with pytest.raises(ValueError, match=r"this needs a minirnn language model \(written by `minirnn train`\)"):
         load_model(tmp_path / "plain.npz")
     lm_checkpoint(tmp_path / "v.npz", model_config(12, embed_size=5, hidden_size=7, dtype="float64"),
                   model.params, vocab)

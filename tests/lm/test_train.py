@@ -206,7 +206,7 @@ def test_a_prompt_with_unknown_characters_is_refused_before_training(text_file, 
 def test_resume_refuses_a_checkpoint_not_from_train(tmp_path, capsys):
     save_checkpoint(tmp_path / "other.npz", {"w": np.zeros(3)}, config={"note": "other"})
     assert main(["train", "--resume", str(tmp_path / "other.npz")]) == 2
-    assert "not a checkpoint written by `minirnn train`" in capsys.readouterr().err
+    assert "this needs a minirnn language model (written by `minirnn train`)" in capsys.readouterr().err
 
 
 def one_line_error(capsys, argv, *messages):
