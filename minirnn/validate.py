@@ -52,7 +52,7 @@ def float_array(name, x, dtype, shape):
     if x.dtype != dtype:
         hint = f"; convert it with {name}.astype(np.{dtype})" if x.dtype.kind in "fiub" else ""
         raise TypeError(f"{name} must have dtype {dtype} (the layer's dtype), got {x.dtype}{hint}")
-    expected = "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
+    expected = "(" + ", ".join("?" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
     if x.ndim != len(shape) or any(isinstance(s, int) and s != n for s, n in zip(shape, x.shape)):
         raise ValueError(f"{name} must have shape {expected}, got {x.shape}")
     if not np.isfinite(x).all():
