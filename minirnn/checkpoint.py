@@ -6,6 +6,7 @@ Everything is stored as plain arrays, so the file loads with
     params/<name>     the model's parameters (dotted names, e.g. params/rnn.W_l0)
     optim/<key>       the optimizer's state_dict()
     vocab/<key>       the vocabulary's to_arrays()
+    carried/<name>    a recurrent state carried from one training window to the next (h, c)
     config            a JSON string: how to rebuild the model, training progress, RNG states
     sha256            a checksum of all the above, checked on loading
 
@@ -26,8 +27,9 @@ import zipfile
 import numpy as np
 
 from .atomic import atomic_write
+from .validate import counted
 
-GROUPS = ("params", "optim", "vocab")
+GROUPS = ("params", "optim", "vocab", "carried")
 
 # config["kind"] -> the command that writes such checkpoints
 KINDS = {
@@ -36,12 +38,14 @@ KINDS = {
 }
 
 
-def save_checkpoint(path, params, optim_state=None, vocab_arrays=None, config=None):
-    """Write the checkpoint atomically. params: dict name -> ndarray (e.g. model.params)."""
+def save_checkpoint(path, params, optim_state=None, vocab_arrays=None, config=None, carried=None):
+    """Write the checkpoint atomically. params: dict name -> ndarray (e.g. model.params);
+    the other groups are optional dicts name -> ndarray, config a JSON-able dict."""
     path = os.fspath(path)
     arrays = {f"params/{k}": v for k, v in params.items()}
     arrays.update({f"optim/{k}": v for k, v in (optim_state or {}).items()})
     arrays.update({f"vocab/{k}": v for k, v in (vocab_arrays or {}).items()})
+    arrays.update({f"carried/{k}": v for k, v in (carried or {}).items()})
     arrays["config"] = np.array(json.dumps(config or {}))
     arrays["sha256"] = np.array(_digest(arrays))
     atomic_write(path, lambda f: np.savez(f, **arrays))
@@ -112,7 +116,7 @@ class Checkpoint:
             if value.dtype.kind == "f":
                 n = int(value.size - np.count_nonzero(np.isfinite(value)))
                 if n:
-                    bad.append(f"{key!r} ({_count(n, 'non-finite value')} of {value.size:,})")
+                    bad.append(f"{key!r} ({counted(n, 'non-finite value')} of {value.size:,})")
         if bad:
             raise ValueError(f"checkpoint {self.path!r} holds NaN or inf in {', '.join(bad)}: it was "
                              f"saved from a diverged run or damaged after it was written, and cannot be used")
@@ -144,6 +148,10 @@ class Checkpoint:
     def vocab_arrays(self):
         return self.groups["vocab"]
 
+    @property
+    def carried(self):
+        return self.groups["carried"]
+
     def load_params_into(self, params):
         """Copy the stored parameters into `params` (a model's dict) in place, after checking
         that names, shapes and dtypes all match; the error lists every difference."""
@@ -161,7 +169,3 @@ class Checkpoint:
         for name, p in params.items():
             p[...] = stored[name]                     # in place: the optimizer holds these arrays
 
-
-def _count(n, noun):
-    """'1 non-finite value', '3 non-finite values'."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")

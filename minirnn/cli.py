@@ -95,7 +95,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, OSError) as e:     # one line, never a traceback
+    except (ValueError, TypeError, OSError, FloatingPointError) as e:     # one line, never a traceback
         print(f"minirnn {args.command}: error: {e}", file=sys.stderr)
         return 2
 

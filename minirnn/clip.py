@@ -25,6 +25,9 @@ def total_norm(grads, norm_type=2.0):
 
     ||g||_p = (sum over every entry of |g|^p)^(1/p), computed as the p-norm of the
     per-array p-norms (the same number, and torch's order); for p = inf, max |g|.
+    It is exact to rounding for any finite entries, however large or small: where a
+    square could overflow or underflow in the gradients' dtype it is computed as
+    s ||g / s|| in float64 with s = max |g| (see _norm).
     """
     _check_grads(grads, "total_norm", in_place=False)
     return float(_total_norm(grads, _check_norm_type(norm_type)))
@@ -38,7 +41,8 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=True):
     norm_type  p of the p-norm: any positive number, or float("inf") for max |g|
     error_if_nonfinite
         True (the default): a NaN or infinite norm raises FloatingPointError naming the
-        arrays that hold NaN/inf, with nothing changed.
+        arrays that hold NaN/inf, with nothing changed. (A norm of finite entries is
+        always finite and is clipped, up to a float64 overflow beyond 1.8e308.)
         False: return the non-finite norm and leave the gradients untouched, so the caller
         can skip the step. (torch's default, False, would multiply every gradient by
         max_norm / inf = 0, or by NaN, instead.)
@@ -53,15 +57,15 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=True):
     if not isinstance(error_if_nonfinite, (bool, np.bool_)):
         raise TypeError(f"error_if_nonfinite must be True or False, got {error_if_nonfinite!r}")
 
-    norm = _total_norm(grads, p)               # a NumPy scalar in the gradients' dtype
-    if not np.isfinite(norm):
+    norm = _total_norm(grads, p)               # a Python float
+    if not math.isfinite(norm):
         if error_if_nonfinite:
             raise FloatingPointError(f"clip_grad_norm: {_describe_nonfinite(grads, norm)}; "
                                      f"no gradient was changed")
         return float(norm)
 
-    # max_norm / (norm + 1e-6) in the gradients' dtype, computed as torch does it:
-    # a reciprocal, then a product (a plain division can differ in the last bit)
+    # max_norm / (norm + 1e-6), computed as torch does it: a reciprocal, then a product
+    # (a plain division can differ in the last bit)
     clip_coef = min(max_norm * (1 / (norm + 1e-6)), 1.0)
     if clip_coef < 1.0:                        # multiplying by exactly 1 would change nothing
         for g in grads.values():
@@ -88,19 +92,31 @@ def nonfinite_arrays(grads):
 
 
 def _total_norm(grads, p):
-    """The global p-norm as a NumPy scalar in the gradients' dtype (0.0 for no gradients)."""
-    if not grads:
-        return np.float64(0.0)
-    with np.errstate(over="ignore"):            # an overflow becomes inf, reported by the caller
-        per_array = np.array([_norm(g, p) for g in grads.values()])   # (number of arrays,)
-        return _norm(per_array, p)
+    """The global p-norm as a Python float (0.0 for no gradients)."""
+    per_array = np.array([_norm(g, p) for g in grads.values()], dtype=np.float64)   # (arrays,)
+    return _norm(per_array, p)
 
 
 def _norm(a, p):
-    """The p-norm of all the entries of a, in a's dtype; 0 for an empty array, as torch."""
+    """The p-norm of all the entries of a as a Python float; 0 for an empty array, as torch.
+
+    Squaring overflows in float32 above |a| ~ 1.8e19 (and in float64 above 1.3e154), and
+    underflows below 1e-19 (1e-154), although the norm itself is a fine number. Where the
+    largest entry s = max |a| is in the safe range, the norm is computed as it stands, in
+    a's dtype (fast, and torch's result); elsewhere as s * ||a / s|| in float64, whose
+    entries lie in [-1, 1] (the scaling LAPACK's nrm2 uses). NaN or inf entries give NaN or inf.
+    """
     if a.size == 0:
-        return a.dtype.type(0)
-    return np.linalg.norm(a.ravel(), ord=p)
+        return 0.0
+    s = float(np.max(np.abs(a)))               # NaN if any entry is NaN
+    if not (math.isfinite(s) and s > 0) or p == math.inf:
+        return s                               # 0, inf, NaN, or the inf-norm itself
+    info = np.finfo(a.dtype)
+    if p == 2 and math.sqrt(info.tiny) / info.eps < s < math.sqrt(info.max / a.size):
+        return float(np.linalg.norm(a.ravel()))    # no square can overflow, none that matters underflows
+    scaled = np.asarray(a, dtype=np.float64).ravel() / s                   # entries in [-1, 1]
+    with np.errstate(over="ignore"):           # beyond 1.8e308 even float64 overflows: inf, reported
+        return float(s * np.linalg.norm(scaled, ord=p))
 
 
 def _describe_nonfinite(grads, norm):
@@ -115,8 +131,8 @@ def _describe_nonfinite(grads, norm):
         return f"the gradient norm is {norm}; arrays holding NaN or inf: " + ", ".join(counts)
     largest = max(grads, key=lambda name: float(np.abs(grads[name]).max(initial=0)))
     biggest = float(np.abs(grads[largest]).max())
-    return (f"the gradient norm overflowed to {norm} although every entry is finite "
-            f"(largest |entry| {biggest:.3g}, in {largest!r})")
+    return (f"the gradient norm overflowed to {norm} although every entry is finite: it exceeds "
+            f"the largest float64, 1.8e308 (largest |entry| {biggest:.3g}, in {largest!r})")
 
 
 def _check_grads(grads, where, in_place):

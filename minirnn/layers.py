@@ -6,7 +6,8 @@ Every layer in minirnn has the same small protocol:
     dx = layer.backward(dy)       fills layer.grads (overwriting, not accumulating)
     layer.params, layer.grads     dicts name -> ndarray with the same keys and shapes
 
-Shapes: T steps, B batch, V vocabulary, D embedding size, I inputs, O outputs.
+Shapes: T steps, B batch, V vocabulary, I features (an embedding's size is the input size I of
+the layer after it), O outputs. (D is kept for the number of directions, as in PyTorch.)
 """
 import numpy as np
 
@@ -30,7 +31,7 @@ class Embedding:
             raise ValueError(f"padding_idx must be None or an int in [0, {num_embeddings}), got {padding_idx!r}")
         self.padding_idx = padding_idx
         rng = np.random.default_rng(seed)
-        E = rng.standard_normal((num_embeddings, embedding_dim)).astype(self.dtype)   # (V, D)
+        E = rng.standard_normal((num_embeddings, embedding_dim)).astype(self.dtype)   # (V, I)
         if padding_idx is not None:
             E[padding_idx] = 0
         self.params = {"E": E}
@@ -38,13 +39,13 @@ class Embedding:
         self._ids = None
 
     def forward(self, ids):
-        """ids (T, B) integers in [0, V)  ->  (T, B, D)"""
+        """ids (T, B) integers in [0, V)  ->  (T, B, I)"""
         validate.int_array("ids", ids, self.num_embeddings, "of shape (T, B)")
         self._ids = ids
         return self.params["E"][ids]                        # look up one row per id
 
     def backward(self, dy):
-        """dy (T, B, D) -> None; the ids are not differentiable, only E is."""
+        """dy (T, B, I) -> None; the ids are not differentiable, only E is."""
         if self._ids is None:
             raise RuntimeError("Embedding.backward called before forward")
         validate.float_array("dy", dy, self.dtype, self._ids.shape + (self.embedding_dim,))

@@ -1,12 +1,20 @@
 """Sequential: modules written once, run with one forward and one backward.
 
-    model = Sequential(embed=Embedding(V, D), rnn=LSTM(D, N, num_layers=2), head=Linear(N, V))
+    model = Sequential(embed=Embedding(V, I), rnn=LSTM(I, N, num_layers=2), head=Linear(N, V))
     logits, state = model.forward(ids, state)        # ids (T, B) -> logits (T, B, V)
     dids, dstate0 = model.backward(dlogits, dstate)  # backward runs the modules in reverse
     model.params, model.grads                        # dotted names: "rnn.W_l0", "head.b", ...
 
 At most one module is recurrent; the state and the lengths go to it.
+
+Only the first module's input is the caller's; every later module reads what the one
+before it computed. So Sequential checks each module's output on the way: a NaN or an
+inf that appears inside (weights grown too large for the dtype, after a diverging
+update) is reported as the model's, naming the module, not as a bad argument "x" of a
+layer the caller never called (and without NumPy's overflow warnings on the way).
 """
+import numpy as np
+
 from .recurrent import Recurrent
 
 
@@ -48,11 +56,13 @@ class Sequential:
         if self.recurrent is None and (state is not None or lengths is not None):
             raise ValueError("state and lengths go to a recurrent module, and this Sequential has none")
         final = None
-        for name, module in self.modules.items():
-            if name == self.recurrent:
-                x, final = module.forward(x, state, lengths=lengths)
-            else:
-                x = module.forward(x)
+        with np.errstate(over="ignore", invalid="ignore"):    # an overflow is found just below
+            for name, module in self.modules.items():
+                if name == self.recurrent:
+                    x, final = module.forward(x, state, lengths=lengths)
+                else:
+                    x = module.forward(x)
+                _check_finite(x, name, module, "forward")
         return x, final
 
     def backward(self, dout, dstate=None):
@@ -64,13 +74,26 @@ class Sequential:
         if self.recurrent is None and dstate is not None:
             raise ValueError("dstate goes to a recurrent module, and this Sequential has none")
         dstate0 = None
-        for name, module in reversed(self.modules.items()):
-            if name == self.recurrent:
-                dout, dstate0 = module.backward(dout, dstate)
-            else:
-                dout = module.backward(dout)
+        with np.errstate(over="ignore", invalid="ignore"):    # the gradients' norm reports an overflow
+            for name, module in reversed(self.modules.items()):
+                if name == self.recurrent:
+                    dout, dstate0 = module.backward(dout, dstate)
+                else:
+                    dout = module.backward(dout)
+                if dout is not None:
+                    _check_finite(dout, name, module, "backward")
         return dout, dstate0
 
     def __repr__(self):
         inner = ",\n".join(f"  {name}={module!r}" for name, module in self.modules.items())
         return f"Sequential(\n{inner}\n)"
+
+
+def _check_finite(a, name, module, direction):
+    """Raise FloatingPointError if a module's result holds NaN or inf, naming the module."""
+    if not np.isfinite(a).all():
+        what = "output" if direction == "forward" else "input gradient"
+        raise FloatingPointError(
+            f"the model's {direction} pass produced NaN or inf in the {what} of {name!r} "
+            f"({type(module).__name__}): a number grew beyond {a.dtype}'s range (weights grown "
+            f"too large, as after a diverging update)")

@@ -12,9 +12,10 @@ together, the way torch.nn.RNN / LSTM / GRU do:
                     the state, as with torch's packed sequences (SequenceLengths says how)
     batch_first     x given as (B, T, I) instead of the time-major (T, B, I)
 
-States follow PyTorch's layout, one row per (layer, direction): h (L*D, B, N), and
-for the LSTM the pair (h, c). ``forward`` returns the final state, ``backward``
-takes a gradient on it and returns the gradient on the initial state.
+States follow PyTorch's layout, one row per (layer, direction): h (L*D, B, N) for L
+layers and D directions (1, or 2 when bidirectional), and for the LSTM the pair (h, c).
+``forward`` returns the final state, ``backward`` takes a gradient on it and returns
+the gradient on the initial state.
 
 Parameters are named in the lesson's notation with PyTorch's suffixes:
 ``W_l0`` (input-to-state), ``H_l0`` (state-to-state), ``b_l0`` (bias),

@@ -71,3 +71,11 @@ def int_array(name, ids, high, shape_desc):
         bad = ids.min() if ids.min() < 0 else ids.max()
         raise ValueError(f"{name} must hold ids in [0, {high}), got {bad}")
     return ids
+
+
+def counted(n, noun, plural=None):
+    """'1 character', '2 characters', '1,000 steps': a count and its noun, agreeing in number.
+
+    plural defaults to noun + "s"; give it for nouns that do not follow that rule.
+    """
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"

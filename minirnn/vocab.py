@@ -25,7 +25,7 @@ from collections import Counter
 
 import numpy as np
 
-from minirnn.validate import one_of, positive_int
+from minirnn.validate import counted, one_of, positive_int
 
 PAD, UNK, EOS = 0, 1, 2
 RESERVED = ("<pad>", "<unk>", "<eos>")          # the labels of ids 0, 1, 2
@@ -114,10 +114,10 @@ class Vocabulary:
         ids = np.array([self.ids.get(token, UNK) for token in tokens], dtype=np.int64)   # (n,)
         if strict and (ids == UNK).any():
             unknown = sorted({token for token in tokens if token not in self.ids})
-            what = "characters" if self.level == "char" else "words"
+            what = "character" if self.level == "char" else "word"
             shown = ", ".join(repr(token) for token in unknown[:20])
             more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
-            raise ValueError(f"{len(unknown)} {what} not in the vocabulary: {shown}{more}")
+            raise ValueError(f"{counted(len(unknown), what)} not in the vocabulary: {shown}{more}")
         return ids
 
     def encode_documents(self, documents):

@@ -34,6 +34,11 @@ def add_train_arguments(p):
     data.add_argument("--nchars", type=types.positive_int, metavar="T",
                       help=f"tokens per training window, the steps backpropagated through "
                            f"(default {d['nchars']})")
+    data.add_argument("--carry-state", action="store_true", default=None,
+                      help="truncated backpropagation through time as in min-char-rnn: read the text "
+                           "in --batch-size contiguous lanes and start each window from the state the "
+                           "previous one ended in (the gradient still stops at the window); default: "
+                           "every window from a random place, from a zero state")
 
     model = p.add_argument_group("model: input -> recurrent layers -> Linear -> softmax")
     model.add_argument("--cell", choices=["lstm", "gru", "rnn"],

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from minirnn.atomic import atomic_write
+from minirnn.validate import counted
 
 MIN_DOC_CHARS = 40             # shorter docstrings are stubs like "Return self."
 MAX_DOCTEST_SHARE = 0.5        # above this share of '>>>'/'...' lines a docstring is code
@@ -142,7 +143,7 @@ def load_text_file(path, min_chars=MIN_TEXT_CHARS):
                          f"(byte {data[error.start]:#04x} at offset {error.start})") from None
     text = text.replace("\r\n", "\n")
     if len(text) < min_chars:
-        raise ValueError(f"text file {str(path)!r}: too short, {len(text)} characters; "
+        raise ValueError(f"text file {str(path)!r}: too short, {counted(len(text), 'character')}; "
                          f"need at least {min_chars}")
     return text
 

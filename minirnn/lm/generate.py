@@ -22,6 +22,36 @@ from minirnn.validate import positive_int
 from minirnn.vocab import EOS, PAD, UNK
 
 
+def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, seed=None,
+             stop_at_eos=True):
+    """Write up to ``length`` tokens after ``prompt``; returns the new text (not the prompt).
+
+    The prompt is read as the start of a document: the model is primed with <eos>
+    followed by the prompt's tokens, as every document begins in training
+    (``Vocabulary.encode_documents``); an empty prompt therefore starts from <eos> alone.
+    <pad> and <unk> are never produced. With ``stop_at_eos`` the text ends, without the
+    <eos>, when the model chooses <eos>; otherwise <eos> is written as a line break and
+    writing goes on. ``seed`` (an int) makes sampling repeatable; temperature 0 is greedy.
+    Raises ValueError for a prompt with characters (or, at word level, words) outside the
+    vocabulary, listing them, and for a negative length.
+    """
+    prompt_ids = _check_generate(vocab, prompt, length)
+    rng = np.random.default_rng(seed)
+    ids = np.concatenate([[EOS], prompt_ids]).astype(np.int64)[:, None]   # (T, 1)
+    logits, state = model.forward(ids, None)                  # prime: (T, 1, V), the state after the prompt
+    written = []
+    while len(written) < length:
+        _check_model_logits(logits, len(vocab))
+        token = next_token(logits[-1, 0], temperature=temperature, top_k=top_k, rng=rng,
+                           forbidden_ids=(PAD, UNK))
+        if token == EOS and stop_at_eos:
+            break
+        written.append(token)
+        if len(written) < length:                             # no need to run the last token
+            logits, state = model.forward(np.array([[token]], dtype=np.int64), state)   # feed it back: (1, 1)
+    return vocab.decode(np.array(written, dtype=np.int64))
+
+
 def next_token(logits, *, temperature=1.0, top_k=None, rng=None, forbidden_ids=()):
     """Choose the next token from logits (V,) -> an int, or from logits (B, V) -> ids (B,) int64.
 
@@ -30,9 +60,65 @@ def next_token(logits, *, temperature=1.0, top_k=None, rng=None, forbidden_ids=(
                   (k larger than V means all; among equal logits the lower id wins)
     rng           a numpy Generator, needed when sampling; None means a fresh, unseeded one
     forbidden_ids ids never returned, whatever their logits
+    Raises ValueError or TypeError naming the argument that is out of range.
     """
-    z = _check_logits(logits)                                 # (B, V), a float copy
+    z, forbidden = _check_next_token(logits, temperature, top_k, rng, forbidden_ids)   # z (B, V), a copy
     B, V = z.shape
+    z[:, forbidden] = -np.inf                                 # probability exactly 0
+    if not np.isfinite(z.max(axis=1)).all():
+        raise ValueError("next_token: in some row every allowed id has logit -inf, "
+                         "nothing can be chosen")
+    if top_k is not None and top_k < V:
+        ranked = np.argsort(-z, axis=1, kind="stable")        # (B, V) likeliest first, ties by id
+        np.put_along_axis(z, ranked[:, top_k:], -np.inf, axis=1)   # all but the k likeliest: probability 0
+
+    if temperature == 0:
+        chosen = z.argmax(axis=1)                             # (B,) greedy
+    else:
+        # For each row this is rng.choice(V, p=softmax(z / temperature)), written out so that a
+        # whole batch is drawn at once and a forbidden id, whose weight is exactly 0, can never
+        # come out: draw u * total in [0, total) and take the first id whose cumulative weight
+        # exceeds it (an id of weight 0 has the same cumulative weight as the one before it).
+        rng = np.random.default_rng() if rng is None else rng
+        with np.errstate(over="ignore"):
+            # subtract the max first: the exponents are <= 0, so exp cannot overflow even for
+            # a tiny temperature; divide in float64, where a temperature of 1e-300 is not 0
+            scaled = (z - z.max(axis=1, keepdims=True)).astype(np.float64) / temperature   # (B, V) <= 0
+        weights = np.exp(scaled)                              # (B, V) unnormalised softmax
+        cumulative = np.cumsum(weights, axis=1)               # (B, V)
+        thresholds = rng.random(B) * cumulative[:, -1]        # (B,)
+        chosen = (cumulative <= thresholds[:, None]).sum(axis=1)
+    chosen = chosen.astype(np.int64)
+    return int(chosen[0]) if np.ndim(logits) == 1 else chosen
+
+
+# ---- argument checks -----------------------------------------------------------------------------
+
+def _check_generate(vocab, prompt, length):
+    """Check generate's prompt and length; return the prompt's ids."""
+    if not isinstance(prompt, str):
+        raise TypeError(f"generate: prompt must be a str, got {type(prompt).__name__}")
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"generate: length must be an int >= 0, got {length!r}")
+    try:
+        return vocab.encode(prompt, strict=True)
+    except ValueError as error:
+        raise ValueError(f"generate: the prompt has {error}") from None
+
+
+def _check_model_logits(logits, V):
+    """The model must return logits (T, 1, V) for this vocabulary."""
+    shape = np.shape(logits)
+    if len(shape) != 3 or shape[1:] != (1, V):
+        raise ValueError(f"generate: model.forward returned logits of shape {shape}, "
+                         f"expected (T, 1, {V}) for this vocabulary of {V} tokens")
+
+
+def _check_next_token(logits, temperature, top_k, rng, forbidden_ids):
+    """Check next_token's arguments; return the logits as a float (B, V) copy and the
+    forbidden ids as an int64 array."""
+    z = _check_logits(logits)
+    V = z.shape[1]
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)) \
             or not np.isfinite(temperature) or temperature < 0:
         raise ValueError(f"next_token: temperature must be a finite number >= 0, "
@@ -52,76 +138,7 @@ def next_token(logits, *, temperature=1.0, top_k=None, rng=None, forbidden_ids=(
     if np.unique(forbidden).size == V:
         raise ValueError(f"next_token: every one of the {V} ids is forbidden, "
                          "nothing can be chosen")
-
-    z[:, forbidden] = -np.inf                                 # probability exactly 0
-    if not np.isfinite(z.max(axis=1)).all():
-        raise ValueError("next_token: in some row every allowed id has logit -inf, "
-                         "nothing can be chosen")
-    if top_k is not None and top_k < V:
-        ranked = np.argsort(-z, axis=1, kind="stable")        # (B, V) likeliest first, ties by id
-        dropped = ranked[:, top_k:]                           # (B, V - k)
-        np.put_along_axis(z, dropped, -np.inf, axis=1)
-
-    if temperature == 0:
-        chosen = z.argmax(axis=1)                             # (B,) greedy
-    else:
-        rng = np.random.default_rng() if rng is None else rng
-        # subtract the max before dividing: the exponents are <= 0, so no overflow even for a
-        # tiny temperature (they may underflow to 0, which is right); exp(-inf) is exactly 0.
-        # Divide in float64: a temperature such as 1e-300 would round to 0 in float32.
-        with np.errstate(over="ignore"):
-            shifted = (z - z.max(axis=1, keepdims=True)).astype(np.float64)   # (B, V), <= 0
-            scaled = shifted / temperature                    # (B, V)
-        weights = np.exp(scaled)                              # (B, V) unnormalised softmax
-        cumulative = np.cumsum(weights, axis=1)               # (B, V)
-        # draw u * total and take the first id whose cumulative weight exceeds it;
-        # an id of weight 0 never is the first, as its cumulative equals the one before
-        thresholds = rng.random(B) * cumulative[:, -1]        # (B,)
-        chosen = (cumulative <= thresholds[:, None]).sum(axis=1)
-    chosen = chosen.astype(np.int64)
-    return int(chosen[0]) if np.ndim(logits) == 1 else chosen
-
-
-def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, seed=None,
-             stop_at_eos=True):
-    """Write up to ``length`` tokens after ``prompt``; returns the new text (not the prompt).
-
-    The prompt is read as the start of a document: the model is primed with <eos>
-    followed by the prompt's tokens, as every document begins in training
-    (``Vocabulary.encode_documents``); an empty prompt therefore starts from <eos> alone.
-    A prompt with characters (or, at word level, words) outside the vocabulary raises
-    a ValueError listing them. <pad> and <unk> are never produced. With
-    ``stop_at_eos`` the text ends, without the <eos>, when the model chooses <eos>;
-    otherwise <eos> is written as a line break and writing goes on.
-    ``seed`` (an int) makes sampling repeatable; temperature 0 is greedy.
-    """
-    if not isinstance(prompt, str):
-        raise TypeError(f"generate: prompt must be a str, got {type(prompt).__name__}")
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"generate: length must be an int >= 0, got {length!r}")
-    try:
-        prompt_ids = vocab.encode(prompt, strict=True)
-    except ValueError as error:
-        raise ValueError(f"generate: the prompt has {error}") from None
-    rng = np.random.default_rng(seed)
-    V = len(vocab)
-
-    ids = np.concatenate([[EOS], prompt_ids]).astype(np.int64)[:, None]   # (T, 1)
-    logits, state = model.forward(ids, None)                  # prime: (T, 1, V)
-    written = []
-    while len(written) < length:
-        last = np.asarray(logits)
-        if last.ndim != 3 or last.shape[1:] != (1, V):
-            raise ValueError(f"generate: model.forward returned logits of shape {last.shape}, "
-                             f"expected (T, 1, {V}) for this vocabulary of {V} tokens")
-        token = next_token(last[-1, 0], temperature=temperature, top_k=top_k, rng=rng,
-                           forbidden_ids=(PAD, UNK))
-        if token == EOS and stop_at_eos:
-            break
-        written.append(token)
-        if len(written) < length:                             # no need to run the last token
-            logits, state = model.forward(np.array([[token]], dtype=np.int64), state)   # (1, 1)
-    return vocab.decode(np.array(written, dtype=np.int64))
+    return z, forbidden
 
 
 def _check_logits(logits):

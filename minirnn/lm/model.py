@@ -1,7 +1,7 @@
 """The language model: its data, its network, its validation loss, and loading it back.
 
     text -> Vocabulary -> ids (n,) -> windows x, y (T, B)
-    ids (T, B) -> embed -> (T, B, D) -> rnn -> (T, B, N) -> head -> logits (T, B, V)
+    ids (T, B) -> embed -> (T, B, I) -> rnn -> (T, B, N) -> head -> logits (T, B, V)
 
 ``minirnn train``, ``minirnn sample`` and ``benchmarks/torch_lm_same_time.py`` all go
 through this file, so they read the same text, number it the same way and measure the
@@ -92,7 +92,7 @@ def build_model(config, seed=0, backend="numba"):
     V, N, dtype = config["vocab_size"], config["hidden_size"], np.dtype(config["dtype"])
     if config["input"] == "embedding":
         embed = Embedding(V, config["embed_size"], padding_idx=PAD, dtype=dtype, seed=seed)
-        features = config["embed_size"]              # D
+        features = config["embed_size"]              # I, the embedding size
     else:
         embed = OneHot(V, dtype=dtype)
         features = V                                 # one-hot: the input is V wide

@@ -31,6 +31,7 @@ DEFAULTS = {
     "input": "embedding", "embed_size": 64, "cell": "lstm", "hidden_size": 256, "layers": 1,
     "dropout": 0.0, "dtype": "float32",
     "nchars": 50, "batch_size": 32, "lr": 5e-3, "clip": 5.0, "seed": 0,
+    "carry_state": False,
     "steps": None, "minutes": None, "eval_every": 200, "valid_tokens": 50_000,
     "prompt": None, "sample_length": None,
 }
@@ -41,7 +42,7 @@ SAMPLE_LENGTH = {"char": 300, "word": 60}
 # a resumed run keeps these as they were: changing one would make it another run
 FIXED_ON_RESUME = ("text", "level", "max_vocab", "input", "embed_size", "cell", "hidden_size",
                    "layers", "dropout", "dtype", "nchars", "batch_size", "lr", "clip", "seed",
-                   "valid_tokens")
+                   "valid_tokens", "carry_state")
 
 
 def resolve_settings(args):
@@ -64,7 +65,7 @@ def resolve_settings(args):
             checkpoint = Checkpoint(args.resume, kind=CHECKPOINT_KIND)
         except FileNotFoundError as error:
             raise ValueError(f"--resume: {error}") from None
-        saved = checkpoint.config["settings"]
+        saved = {**DEFAULTS, **checkpoint.config["settings"]}   # a setting added since: its default
         changed = [f"--{key.replace('_', '-')} {given[key]!r} (saved: {saved[key]!r})"
                    for key in FIXED_ON_RESUME if key in given and given[key] != saved[key]]
         if changed:

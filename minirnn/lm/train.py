@@ -9,6 +9,19 @@ One training step, the lesson's loop with nothing hidden:
     clip_grad_norm(model.grads, clip)                 rescale an exploding gradient
     optimizer.step(model.grads)                       Adam, in place
 
+With --carry-state, truncated backpropagation through time as min-char-rnn and char-rnn
+train: the text is read in B contiguous lanes, and each window starts from the state the
+previous window of its lane ended in (min-char-rnn's ``hprev``), so the model sees
+context beyond T tokens; the gradient still stops at the window's first step:
+
+    x, y, first = lane_windows(train, T, B, step)     the step-th window of every lane
+    logits, state = model.forward(x, None if first else state)
+
+A run that diverges (a NaN or an inf anywhere in the forward pass, the gradients or the
+update, or a validation loss that is not finite or is absurdly large) stops with
+"training diverged at step N ... try a smaller --lr or --clip", and the checkpoint keeps
+the last step whose validation was good.
+
 Every ``--eval-every`` steps, and once at the end: the validation loss in nats and bits
 per token on a fixed slice of the validation text, a short sample, and the checkpoint,
 written only when that loss is the best so far. The checkpoint holds the parameters,
@@ -32,16 +45,19 @@ from minirnn.lm.model import (CHECKPOINT_KIND, bits, build_model, dropout_rng, e
                               model_config)
 from minirnn.lm.report import plot_losses
 from minirnn.lm.settings import SAMPLE_LENGTH, checkpoint_path, resolve_settings, sample_prompt
-from minirnn.lm.windows import random_windows, unigram_entropy
+from minirnn.lm.windows import lane_windows, random_windows, unigram_entropy
 from minirnn.losses import softmax_cross_entropy
 from minirnn.optim import Adam
 from minirnn.progress import Progress
 from minirnn.threads import blas_threads
+from minirnn.validate import counted
 from minirnn.vocab import Vocabulary
 
 UNIT = {"char": "char", "word": "word"}             # "bits per char", "bits per word"
 TEMPERATURES = (0.3, 0.8, 1.2)                      # the closing samples, after greedy
 EVAL_LANES = 64                                     # validation reads its slice in 64 lanes
+ABSURD_LOSS = 10                                    # a validation loss above 10 log V nats per token
+                                                    # (ten times a uniform guess's) means divergence
 
 
 def train_command(args):
@@ -71,6 +87,7 @@ class TrainingRun:
         self.seconds = 0.0                          # training time, summed over sessions
         self.best_valid_loss, self.best_step = math.inf, None
         self.saved_to = None                        # the checkpoint of the best step so far
+        self.carried = None                         # --carry-state: the state the last window ended in
         self.history = {"step": [], "train_loss": [], "valid_loss": [], "seconds": []}
 
     @classmethod
@@ -82,8 +99,12 @@ class TrainingRun:
         config = model_config(len(data.vocab), s["input"], s["embed_size"], s["cell"],
                               s["hidden_size"], s["layers"], s["dropout"], s["dtype"])
         if len(data.train) <= s["nchars"]:
-            raise ValueError(f"the training text has {len(data.train)} tokens, too few for windows "
-                             f"of --nchars {s['nchars']}")
+            raise ValueError(f"the training text has {counted(len(data.train), 'token')}, too few for "
+                             f"windows of --nchars {s['nchars']}")
+        if s["carry_state"] and (len(data.train) - 1) // s["batch_size"] < s["nchars"]:
+            raise ValueError(f"--carry-state reads the training text in --batch-size {s['batch_size']} lanes "
+                             f"of at least --nchars {s['nchars']} tokens each, but it has only "
+                             f"{counted(len(data.train), 'token')}")
         if min(s["valid_tokens"], len(data.valid)) < 2:     # an input and its target, at least
             raise ValueError(f"validation needs at least 2 tokens: got --valid-tokens {s['valid_tokens']} "
                              f"of a validation text of {len(data.valid)}")
@@ -107,33 +128,37 @@ class TrainingRun:
         self.step, self.seconds, self.history = saved["step"], saved["seconds"], saved["history"]
         self.best_valid_loss, self.best_step = saved["valid_loss"], saved["step"]
         self.saved_to = Path(checkpoint.path)
+        if self.settings["carry_state"] and checkpoint.carried:
+            names = self.model.modules["rnn"].state_names
+            parts = tuple(checkpoint.carried[name] for name in names)
+            self.carried = parts if len(parts) > 1 else parts[0]
 
     # ---- the loop ----
 
     def train_step(self):
         """One minibatch: forward, loss, backward, clip, Adam. Returns the loss in nats."""
         s = self.settings
-        x, y = random_windows(self.data.train, s["nchars"], s["batch_size"], self.batch_rng)  # (T, B)
-        logits, _ = self.model.forward(x)                             # (T, B, V)
-        if not np.isfinite(logits).all():
-            raise self._diverged("the logits hold NaN or inf")
-        loss, dlogits = softmax_cross_entropy(logits, y)
-        self.model.backward(dlogits)
-        grads = self.model.grads
         try:
-            clip_grad_norm(grads, s["clip"])
-        except FloatingPointError:
-            raise self._diverged(f"the gradients hold NaN or inf (loss {loss:.3g})") from None
-        with np.errstate(over="ignore", invalid="ignore"):   # an overflow is reported just below
-            self.optimizer.step(grads)
-        if not all(np.isfinite(p).all() for p in self.model.params.values()):
-            raise self._diverged("the update made a parameter NaN or inf")
+            if s["carry_state"]:                                      # truncated BPTT, state carried
+                x, y, first = lane_windows(self.data.train, s["nchars"], s["batch_size"], self.step)
+                logits, state = self.model.forward(x, None if first else self.carried)   # (T, B, V)
+            else:                                                     # every window from zeros
+                x, y = random_windows(self.data.train, s["nchars"], s["batch_size"], self.batch_rng)
+                logits, state = self.model.forward(x)                 # (T, B, V)
+            loss, dlogits = softmax_cross_entropy(logits, y)
+            self.model.backward(dlogits)                              # stops at the window's first step
+            clip_grad_norm(self.model.grads, s["clip"])               # refuses a NaN or inf gradient
+            self.optimizer.step(self.model.grads)                     # refuses to write NaN or inf
+        except FloatingPointError as error:                           # the diagnosis, in the run's terms
+            raise self._diverged(self.step + 1, str(error)) from None
+        self.carried = state
         self.step += 1
         return loss
 
-    def _diverged(self, what):
-        return ValueError(f"training diverged at step {self.step + 1}: {what}; "
-                          "try a smaller --lr or --clip")
+    def _diverged(self, step, what):
+        kept = (f"; the checkpoint keeps step {self.best_step}, the last good one" if self.saved_to
+                else "; no checkpoint was written")
+        return ValueError(f"training diverged at step {step}: {what}{kept}; try a smaller --lr or --clip")
 
     def train(self, out, progress):
         """Train until the step or time budget is spent, validating on the way."""
@@ -172,7 +197,7 @@ class TrainingRun:
         if interval_losses:                   # the closing validation, unless the last step had one
             eval_seconds = self._validate(out, interval_losses, progress)
         progress.close()
-        print(f"trained {session_steps} steps in {train_seconds:.1f} s "
+        print(f"trained {counted(session_steps, 'step')} in {train_seconds:.1f} s "
               f"({session_steps * tokens_per_step / max(train_seconds, 1e-9):,.0f} tokens/s); "
               f"validation took {eval_seconds:.1f} s each")
 
@@ -180,7 +205,14 @@ class TrainingRun:
         """Validation loss, a short sample, the checkpoint if best; returns the seconds it took."""
         began = time.perf_counter()
         s = self.settings
-        valid_loss = evaluate(self.model, self.valid_ids, s["nchars"], EVAL_LANES)
+        try:
+            valid_loss = evaluate(self.model, self.valid_ids, s["nchars"], EVAL_LANES)
+        except FloatingPointError as error:
+            raise self._diverged(self.step, f"validation failed: {error}") from None
+        absurd = ABSURD_LOSS * math.log(len(self.data.vocab))
+        if not valid_loss <= absurd:                                  # NaN fails this too
+            raise self._diverged(self.step, f"the validation loss is {valid_loss:.4g} nats per {self.unit}, "
+                                 f"above {absurd:.3g} (ten times a uniform guess's)")
         train_loss = float(np.mean(interval_losses))
         for key, value in (("step", self.step), ("train_loss", train_loss),
                            ("valid_loss", valid_loss), ("seconds", round(self.seconds, 3))):
@@ -223,15 +255,19 @@ class TrainingRun:
             "rng": {"batches": self.batch_rng.bit_generator.state,
                     "dropout": dropout_rng(self.model).bit_generator.state},
         }
+        carried = None
+        if self.settings["carry_state"] and self.carried is not None:
+            rnn = self.model.modules["rnn"]
+            carried = dict(zip(rnn.state_names, rnn.state_parts(self.carried)))
         save_checkpoint(out, self.model.params, self.optimizer.state_dict(),
-                        self.data.vocab.to_arrays(), config)
+                        self.data.vocab.to_arrays(), config, carried=carried)
         self.saved_to = Path(out)
 
     def _print_start(self, out):
         s, data = self.settings, self.data
         params = sum(p.size for p in self.model.params.values())
         budget = " and ".join(([f"to step {s['steps']}"] if s["steps"] else [])
-                              + ([f"for {s['minutes']:g} minutes"] if s["minutes"] else []))
+                              + ([f"for {s['minutes']:g} minute" + ("" if s["minutes"] == 1 else "s")] if s["minutes"] else []))
         print(f"text: {data.source}\n"
               f"      {len(data.train):,} training and {len(data.valid):,} validation {self.unit}s, "
               f"vocabulary of {len(data.vocab)} ({data.vocab.level} level, 3 reserved ids)")
@@ -241,9 +277,10 @@ class TrainingRun:
               f"Linear -> softmax, {params:,} parameters, {s['dtype']}")
         print(f"training {budget}"
               + (f", resumed at step {self.step}" if self.step else "")
-              + f": {s['batch_size']} windows of {s['nchars']} {self.unit}s per step, Adam lr {s['lr']:g}, "
-              f"clip {s['clip']:g}; validation on {len(self.valid_ids):,} {self.unit}s every "
-              f"{s['eval_every']} steps")
+              + f": {counted(s['batch_size'], 'window')} of {counted(s['nchars'], self.unit)} per step"
+              + (" (state carried along each lane)" if s["carry_state"] else "")
+              + f", Adam lr {s['lr']:g}, clip {s['clip']:g}; validation on "
+              f"{counted(len(self.valid_ids), self.unit)} every {counted(s['eval_every'], 'step')}")
         print(f"checkpoint: {out}", flush=True)
 
     def closing_samples(self):

@@ -4,6 +4,7 @@ The lesson's "HELL" -> "ELLO": ``nchars`` consecutive tokens are the input x, th
 tokens moved one step later are the target y, both time-major (T, B) with T = nchars.
 
     random_windows       training: B windows from anywhere in the text, fresh each step
+    lane_windows         training with the state carried: B lanes read side by side, window after window
     sequential_windows   validation: every target once, in B lanes read side by side
 """
 import numpy as np
@@ -30,6 +31,32 @@ def random_windows(ids, nchars, batch_size, rng):
     starts = rng.integers(0, len(ids) - nchars, size=batch_size)     # (B,) last start n - T - 1
     rows = starts + np.arange(nchars)[:, None]                        # (T, B) positions of x
     return ids[rows], ids[rows + 1]                                   # y is x one step later
+
+
+def lane_windows(ids, nchars, batch_size, index):
+    """The index-th training window of every lane, for truncated BPTT with the state carried.
+
+    ids (n,) is cut into B = batch_size lanes of L = (n - 1) // B consecutive tokens, each
+    holding W = L // nchars whole windows. Window ``index`` (any int >= 0; counted modulo W,
+    so training wraps around to the start of the lanes) is the next T = nchars tokens of
+    every lane: x, y (T, B) int64, y one token later. Returns (x, y, first), first True for
+    a lane's first window, where a carried state must start again from zeros because the
+    previous window was the end of the lane.
+
+        lanes, n = 17, B = 2, T = 4:   lane 0 = ids[0:8], lane 1 = ids[8:16], W = 2
+        index 0 -> x columns ids[0:4], ids[8:12]; index 1 -> ids[4:8], ids[12:16]; index 2 = index 0
+    """
+    ids = _check_ids(ids, "lane_windows")
+    positive_int("nchars", nchars)
+    positive_int("batch_size", batch_size)
+    lane_length = (len(ids) - 1) // batch_size
+    windows = lane_length // nchars                                   # W whole windows per lane
+    if windows < 1:
+        raise ValueError(f"lane_windows: {batch_size} lanes of at least nchars={nchars} tokens need "
+                         f"{batch_size * nchars + 1} ids, got {len(ids)}")
+    k = index % windows
+    rows = np.arange(batch_size) * lane_length + k * nchars + np.arange(nchars)[:, None]   # (T, B)
+    return ids[rows], ids[rows + 1], k == 0
 
 
 def sequential_windows(ids, nchars, batch_size):

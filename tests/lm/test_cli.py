@@ -97,6 +97,23 @@ def test_sample_errors_are_one_line(checkpoint, tmp_path, capsys):
                    "2 characters not in the vocabulary: '!', 'Z'")
 
 
+def nan_copy(checkpoint, path, name="head.W"):
+    """The checkpoint with one entry of one parameter set to NaN, saved (checksum and all) to path."""
+    saved = Checkpoint(checkpoint)
+    params = {key: value.copy() for key, value in saved.params.items()}
+    params[name].flat[5] = np.nan
+    save_checkpoint(path, params, saved.optim_state, saved.vocab_arrays, saved.config)
+    return path
+
+
+def test_a_nan_in_a_checkpoint_is_named_when_it_is_loaded(checkpoint, tmp_path, capsys):
+    """It used to surface in the sampler as "logits contain NaN or +inf"."""
+    broken = nan_copy(checkpoint, tmp_path / "broken.npz")
+    message = "broken.npz' holds NaN or inf in 'params/head.W' (1 non-finite value of "
+    one_line_error(capsys, ["sample", "--checkpoint", str(broken)], message)
+    one_line_error(capsys, ["train", "--resume", str(broken), "--steps", "100"], message)
+
+
 def test_sampling_a_checkpoint_of_another_architecture_is_refused(checkpoint, tmp_path, capsys):
     saved = Checkpoint(checkpoint)
     for change in ({"cell": "gru"}, {"hidden_size": 32}, {"layers": 2}):

@@ -29,6 +29,7 @@ from minirnn.lm.model import bits, evaluate, load_model
 from minirnn.lm.settings import resolve_settings
 from minirnn.lm.train import EVAL_LANES, TrainingRun
 from minirnn.lm.windows import unigram_entropy
+from minirnn.progress import Progress
 
 
 def toy_text(sentences=600, seed=0):
@@ -269,7 +270,10 @@ def test_without_the_default_prompt_the_samples_start_a_new_document(tmp_path, c
     # a prompt the user gives is still checked
     assert main(["train", "--text", str(path), "--out", str(tmp_path / "lm.npz"), *no_prompt,
                  "--prompt", "The "]) == 2
-    assert "--prompt 'The ' has 1 characters not in the vocabulary" in capsys.readouterr().err
+    assert "--prompt 'The ' has 1 character not in the vocabulary: 'T'" in capsys.readouterr().err
+    assert main(["train", "--text", str(path), "--out", str(tmp_path / "lm.npz"), *no_prompt,
+                 "--prompt", "The Zoo"]) == 2
+    assert "--prompt 'The Zoo' has 2 characters not in the vocabulary: 'T', 'Z'" in capsys.readouterr().err
 
 
 def test_the_default_prompt_is_kept_when_the_text_has_it(text_file, tmp_path):
@@ -283,8 +287,88 @@ def test_non_finite_logits_are_reported_as_divergence(text_file):
     settings, _ = resolve_settings(build_parser().parse_args(["train", "--text", str(text_file), *SMALL]))
     run = TrainingRun.start(settings)
     run.model.params["head.b"][0] = np.inf               # as if the weights had blown up
-    with pytest.raises(ValueError, match=r"training diverged at step 1: the logits .*smaller --lr"):
+    with pytest.raises(ValueError, match=r"training diverged at step 1: the model's forward pass produced "
+                                         r"NaN or inf in the output of 'head' .*smaller --lr"):
         run.train_step()
+
+
+@pytest.mark.filterwarnings("error")                     # no RuntimeWarning from inside the library
+def test_the_issue_s_diverging_run_names_its_own_cause(text_file, tmp_path, capsys):
+    """`--lr 1e20 --steps 1`: the step leaves finite but huge weights, validation overflows.
+    It used to end with "x holds a non-finite value", about an array the user never passed."""
+    argv = ["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"), *SMALL,
+            "--steps", "1", "--lr", "1e20"]
+    captured = one_line_error(capsys, argv, "training diverged at step 1: validation failed: the model's "
+                              "forward pass produced NaN or inf", "no checkpoint was written",
+                              "try a smaller --lr or --clip")
+    assert "x holds" not in captured.err and not (tmp_path / "lm.npz").exists()
+
+
+def test_a_run_that_diverges_later_keeps_its_last_good_checkpoint(text_file, tmp_path, capsys):
+    settings, _ = resolve_settings(build_parser().parse_args(
+        ["train", "--text", str(text_file), *SMALL, "--steps", "4", "--eval-every", "2"]))
+    run = TrainingRun.start(settings)
+    out = tmp_path / "lm.npz"
+    run.train(out, Progress("lines", steps=4))              # validated and saved at steps 2 and 4
+    saved = Checkpoint(out).params
+    run.optimizer.lr = 1e20                                # now it diverges
+    run.settings = {**run.settings, "steps": 6}
+    with pytest.raises(ValueError, match=r"training diverged at step (5|6).*the checkpoint keeps step 4, "
+                                         r"the last good one; try a smaller --lr"):
+        run.train(out, Progress("lines", steps=6))
+    for name, p in Checkpoint(out).params.items():           # untouched
+        np.testing.assert_array_equal(p, saved[name])
+
+
+@pytest.mark.parametrize("loss", [np.nan, np.inf, 1e6])
+def test_a_non_finite_or_absurd_validation_loss_is_never_saved(text_file, tmp_path, monkeypatch, loss):
+    settings, _ = resolve_settings(build_parser().parse_args(["train", "--text", str(text_file), *SMALL]))
+    run = TrainingRun.start(settings)
+    monkeypatch.setattr("minirnn.lm.train.evaluate", lambda *args: loss)
+    with pytest.raises(ValueError, match="training diverged at step 0: the validation loss is .* nats per "
+                                         "char, above .* \\(ten times a uniform guess's\\)"):
+        run._validate(tmp_path / "lm.npz", [1.0], Progress("lines", steps=1))
+    assert not (tmp_path / "lm.npz").exists() and run.best_step is None
+
+
+# ---- --carry-state: truncated BPTT with the state carried between windows -------------------------
+
+def test_carry_state_trains_and_resumes_bit_for_bit(text_file, tmp_path):
+    """N steps straight equal N/2, then N/2 resumed: the carried state is in the checkpoint."""
+    common = [*SMALL, "--carry-state", "--eval-every", "6"]
+    straight = train(text_file, tmp_path / "straight.npz", *common, "--steps", "12")
+    train(text_file, tmp_path / "half.npz", *common, "--steps", "6")
+    assert set(Checkpoint(tmp_path / "half.npz").carried) == {"h", "c"}
+    assert main(["train", "--resume", str(tmp_path / "half.npz"), "--steps", "12", "--progress", "lines"]) == 0
+    resumed = Checkpoint(tmp_path / "half.npz")
+    for name, p in straight.params.items():
+        np.testing.assert_array_equal(resumed.params[name], p, err_msg=name)
+    for key in ("step", "train_loss", "valid_loss"):
+        assert resumed.config["history"][key] == straight.config["history"][key]
+    assert resumed.config["settings"]["carry_state"] is True
+
+
+def test_carry_state_feeds_each_window_the_state_its_lane_ended_in(text_file):
+    settings, _ = resolve_settings(build_parser().parse_args(
+        ["train", "--text", str(text_file), *SMALL, "--carry-state"]))
+    run = TrainingRun.start(settings)
+    seen = []
+    forward = run.model.forward
+    run.model.forward = lambda x, state=None: (seen.append(state), forward(x, state))[1]
+    for _ in range(3):
+        run.train_step()
+        seen[-1:] = [seen[-1], run.carried]
+    assert seen[0] is None                                  # the lanes' first windows start from zeros
+    assert seen[2] is seen[1] and seen[4] is seen[3]        # then each window gets the state just left
+
+
+def test_carry_state_refuses_a_text_too_short_for_its_lanes(tmp_path, capsys):
+    path = tmp_path / "short.txt"
+    path.write_text("The cat. " * 140, encoding="utf-8")
+    argv = ["train", "--text", str(path), "--out", str(tmp_path / "lm.npz"), *SMALL, "--carry-state",
+            "--batch-size", "64", "--nchars", "32", "--steps", "2", "--valid-tokens", "10"]
+    one_line_error(capsys, argv, "--carry-state reads the training text in --batch-size 64 lanes",
+                   "but it has only 1,198 tokens")
 
 
 def test_a_huge_learning_rate_diverges_with_one_friendly_line(text_file, tmp_path, capsys):

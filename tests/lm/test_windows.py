@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from minirnn.lm.windows import random_windows, sequential_windows, unigram_entropy
+from minirnn.lm.windows import lane_windows, random_windows, sequential_windows, unigram_entropy
 from minirnn.vocab import Vocabulary
 
 few = settings(max_examples=25, deadline=None)
@@ -91,3 +91,25 @@ def test_unigram_entropy():
     assert np.isclose(unigram_entropy(np.arange(8).repeat(3)), np.log(8))
     assert np.isclose(unigram_entropy(np.array([3, 3, 3, 4])),
                       -(0.75 * np.log(0.75) + 0.25 * np.log(0.25)))
+
+
+@few
+@given(n=st.integers(2, 300), nchars=st.integers(1, 12), batch_size=st.integers(1, 8), index=st.integers(0, 60))
+def test_lane_windows_read_each_lane_contiguously_and_wrap(n, nchars, batch_size, index):
+    ids = np.arange(n) * 7 % 1000                                   # distinct enough to locate
+    lane_length = (n - 1) // batch_size
+    if lane_length < nchars:
+        with pytest.raises(ValueError, match="lane_windows: .* lanes of at least nchars"):
+            lane_windows(ids, nchars, batch_size, index)
+        return
+    x, y, first = lane_windows(ids, nchars, batch_size, index)
+    windows = lane_length // nchars
+    k = index % windows
+    assert x.shape == y.shape == (nchars, batch_size) and first == (k == 0)
+    for b in range(batch_size):                                       # lane b, window k
+        start = b * lane_length + k * nchars
+        np.testing.assert_array_equal(x[:, b], ids[start:start + nchars])
+        np.testing.assert_array_equal(y[:, b], ids[start + 1:start + nchars + 1])
+    if k + 1 < windows:                                               # the next window continues the lane
+        x_next, _, _ = lane_windows(ids, nchars, batch_size, index + 1)
+        np.testing.assert_array_equal(x_next[0], y[-1])
