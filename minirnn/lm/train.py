@@ -224,9 +224,14 @@ class TrainingRun:
         sample = self.sample(s["prompt"], length=SAMPLE_LENGTH[s["level"]] // 3, temperature=0.8,
                              seed=s["seed"] + self.step, stop_at_eos=True)
         progress.write(f"step {self.step:>6}  train {bits(train_loss):.3f}  valid {bits(valid_loss):.4f} "
-                       f"bits/{self.unit} ({valid_loss:.4f} nats)" + ("  best, saved" if best else ""))
+                       f"bits/{self.unit} ({self._nats_and_perplexity(valid_loss)})" + ("  best, saved" if best else ""))
         progress.write("    " + (s["prompt"] + sample).replace("\n", "\n    "))
         return time.perf_counter() - began
+
+    def _nats_and_perplexity(self, nats):
+        """'1.4134 nats', and at word level the perplexity, exp(nats): word-level language models
+        are usually compared by it (a perplexity of 120 is as unsure as a fair 120-sided die)."""
+        return f"{nats:.4f} nats" + (f", perplexity {math.exp(nats):.1f}" if self.unit == "word" else "")
 
     def sample(self, prompt, length, temperature, seed, stop_at_eos):
         """Text from the model as it is now, dropout off; touches no training generator."""
@@ -290,8 +295,8 @@ class TrainingRun:
             print("no checkpoint was written: the validation loss never improved")
             return
         Checkpoint(out).load_params_into(self.model.params)
-        print(f"best validation loss {self.best_valid_loss:.4f} nats = {bits(self.best_valid_loss):.4f} "
-              f"bits/{self.unit} at step {self.best_step}, saved in {out}")
+        print(f"best validation loss {bits(self.best_valid_loss):.4f} bits/{self.unit} "
+              f"({self._nats_and_perplexity(self.best_valid_loss)}) at step {self.best_step}, saved in {out}")
         source = self.data.source if s["text"] is None else Path(s["text"]).name
         title = f"{s['layers']} x {s['cell'].upper()}({s['hidden_size']}), {s['level']} level, {source}"
         plot = plot_losses(self.history, bits(unigram_entropy(self.data.train)), self.unit, title, out)

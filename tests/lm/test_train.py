@@ -18,6 +18,7 @@ hidden units, tens of steps) and goes through the real command, ``minirnn.cli.ma
 """
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -145,7 +146,13 @@ def test_word_level(text_file, tmp_path, capsys):
     vocab_tokens = Checkpoint(tmp_path / "lm.npz").vocab_arrays["tokens"]
     assert config["settings"]["level"] == "word" and len(vocab_tokens) == 20
     assert config["model"]["vocab_size"] == 20
-    assert "bits/word" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "bits/word" in out
+    # perplexity next to bits per word: exp(nats), the same loss in the unit word models are compared in
+    line = next(line for line in out.splitlines() if line.startswith("best validation loss"))
+    nats, perplexity = re.search(r"\(([\d.]+) nats, perplexity ([\d.]+)\)", line).groups()
+    assert float(perplexity) == pytest.approx(math.exp(float(nats)), abs=0.06)
+    assert math.exp(config["valid_loss"]) == pytest.approx(float(perplexity), abs=0.06)
 
 
 def test_the_time_budget_stops_the_run(text_file, tmp_path):
