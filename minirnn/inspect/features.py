@@ -21,8 +21,9 @@ unit's value after that step could know:
 An unmatched quote or bracket would otherwise leave its state on for the rest of the
 text, so quotes and brackets are closed at every blank line and document start.
 
-For word-level models a token's feature is the feature at its last character: the text's
-state after reading the token.
+For word-level models a token's feature is the feature at its last character, the text's
+state after reading the token; for the two properties of single characters ("in word",
+"upper case") it is whether any of its characters has it ("The" is upper case).
 """
 from typing import NamedTuple
 
@@ -37,6 +38,7 @@ FEATURES = {
     "in word": "a letter, digit or underscore",
     "upper case": "an upper-case letter",
 }
+CHARACTER_CLASSES = ("in word", "upper case")   # properties of one character, not states
 PERSISTENT = ("quotation", "brackets")    # on/off states that last: what a flag would follow
 FLAG_R = 0.5                              # |r| from which a unit counts as following one
 OPENING, CLOSING = "([{", ")]}"
@@ -88,13 +90,16 @@ def _apostrophe(text, t):
 
 
 def token_features(features, tokens):
-    """Character features -> token features: each token takes the value at its last character.
+    """Character features -> token features: the value at the token's last character, or
+    for CHARACTER_CLASSES the largest over its characters.
 
-    features: dict name -> (n,) over the characters of "".join(tokens); tokens: list of str.
-    Returns dict name -> (len(tokens),).
+    features: dict name -> (n,) over the characters of "".join(tokens); tokens: list of
+    non-empty str. Returns dict name -> (len(tokens),).
     """
-    ends = np.cumsum([len(token) for token in tokens]) - 1       # (T,) each token's last character
-    return {name: v[ends] for name, v in features.items()}
+    ends = np.cumsum([len(token) for token in tokens])            # (T,) one past each token's end
+    starts = ends - [len(token) for token in tokens]              # (T,) each token's first character
+    return {name: np.maximum.reduceat(v, starts) if name in CHARACTER_CLASSES else v[ends - 1]
+            for name, v in features.items()}
 
 
 # ---- the search -----------------------------------------------------------------------------
