@@ -12,11 +12,10 @@ from minirnn.inspect.features import (FLAG_R, PERSISTENT, character_features, fl
 from minirnn.inspect.page import write_page
 from minirnn.inspect.plots import heatmap_plot, heatmap_start, saturation_plot
 from minirnn.inspect.saturation import LEFT, MOSTLY, RIGHT, gate_saturation
-from minirnn.inspect.text import DEFAULT_CHARS, given_text, read_text_file, validation_text
+from minirnn.inspect.text import DEFAULT_CHARS, count, given_text, read_text_file, validation_text
 from minirnn.inspect.trace import trace_model
 from minirnn.lm import load_model
 from minirnn.threads import blas_threads
-from minirnn.vocab import RESERVED
 
 TOP_K = 5                     # next tokens shown per token on the page
 
@@ -36,23 +35,22 @@ def inspect_command(args):
     findings, constant = search_units(unit_r, features)
     saturation = gate_saturation(trace.cells)
 
-    unit = "characters" if vocab.level == "char" else "tokens"
+    steps = count(len(text.tokens), "character" if vocab.level == "char" else "token")
     print(f"checkpoint: {checkpoint.path}\n{describe(checkpoint)}\ntext: {text.source}")
     if text.unknown:
         print(unknown_line(text.unknown, vocab.level))
-    print(f"\nunits that track a feature: |Pearson r| over {len(text.tokens):,} {unit}, "
-          f"h hidden state, c cell state")
+    states = "h hidden state" + (", c cell state" if "c" in trace.cells[0] else "")
+    print(f"\nunits that track a feature: |Pearson r| over {steps}, {states}")
     print(findings_table(findings, constant, trace.labels))
     print(flags_line(flags(findings), trace.labels))
     print(saturation_table(saturation, trace.labels))
 
     about = {"title": str(checkpoint.path), "model": describe(checkpoint), "source": text.source}
-    token_names = list(RESERVED) + list(vocab.tokens[len(RESERVED):])
-    size, stored, total = write_page(out / "index.html", text, trace, token_names, findings, unit_r,
+    size, stored, total = write_page(out / "index.html", text, trace, vocab.tokens, findings, unit_r,
                                      unit_scores(unit_r), saturation, about,
                                      max_bytes=int(args.page_mb * 1e6))
     written = [f"{out / 'index.html'} ({size / 1e6:.2f} MB, every quantity of {stored} of the "
-               f"{total} units)"]
+               f"{count(total, 'unit')})"]
     if saturation_plot(out / "saturation.png", saturation, trace.labels):
         written.append(str(out / "saturation.png"))
     rows = heatmap_rows(findings, trace.labels)
@@ -111,11 +109,10 @@ def describe(checkpoint):
 
 def unknown_line(unknown, level):
     """'2 characters not in the vocabulary, read as <unk>: 'é' (1), '€' (1)'"""
-    n = sum(unknown.values())
-    noun = ("character" if level == "char" else "word") + ("" if n == 1 else "s")
-    shown = ", ".join(f"{token!r} ({count})" for token, count in unknown.most_common(10))
+    n = count(sum(unknown.values()), "character" if level == "char" else "word")
+    shown = ", ".join(f"{token!r} ({times})" for token, times in unknown.most_common(10))
     more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-    return f"{n:,} {noun} not in the vocabulary, read as <unk>: {shown}{more}"
+    return f"{n} not in the vocabulary, read as <unk>: {shown}{more}"
 
 
 def unit_name(finding, labels):

@@ -41,10 +41,6 @@ class Text(NamedTuple):
     source: str
     unknown: Counter
 
-    @property
-    def chars(self):
-        return sum(len(token) for token in self.tokens)
-
 
 def validation_text(checkpoint, vocab, chars=None):
     """The first ``chars`` characters of the validation text of the run that wrote
@@ -69,7 +65,7 @@ def validation_text(checkpoint, vocab, chars=None):
     tokens = [table[i] for i in ids[:n].tolist()]
     starts = [int(lengths[t]) for t in range(n - 1) if ids[t] == EOS]   # the token after an <eos>
     return Text(tokens, np.concatenate([[EOS], ids[:n]]).astype(np.int64), starts,
-                f"the first {_count(sum(map(len, tokens)), 'character')} of {what}", Counter())
+                f"the first {count(sum(map(len, tokens)), 'character')} of {what}", Counter())
 
 
 def given_text(text, vocab, source, chars=None):
@@ -81,7 +77,7 @@ def given_text(text, vocab, source, chars=None):
     ids = vocab.encode(tokens)                                     # unknown tokens -> <unk>
     unknown = Counter(token for token, i in zip(tokens, ids.tolist()) if i == UNK)
     return Text(tokens, np.concatenate([[EOS], ids]).astype(np.int64), [],
-                f"{_count(len(text), 'character')} of {source}", unknown)
+                f"{count(len(text), 'character')} of {source}", unknown)
 
 
 def read_text_file(path):
@@ -111,10 +107,10 @@ def _check_chars(chars, total, what):
     if chars is None:
         return min(DEFAULT_CHARS, total)
     if chars > total:
-        raise ValueError(f"--chars {chars:,} is longer than {what}: {_count(total, 'character')}")
+        raise ValueError(f"--chars {chars:,} is longer than {what}: {count(total, 'character')}")
     return chars
 
 
-def _count(n, noun):
-    """'1 character', '5,000 characters'."""
+def count(n, noun):
+    """'1 character', '5,000 characters': messages that count agree in number."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")

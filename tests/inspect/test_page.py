@@ -22,7 +22,7 @@ from minirnn.inspect.saturation import gate_saturation
 from minirnn.inspect.text import given_text
 from minirnn.inspect.trace import trace_model
 from minirnn.lm import build_model, model_config
-from minirnn.vocab import RESERVED, Vocabulary
+from minirnn.vocab import Vocabulary
 
 TEXT = ('Read "the manual" at https://example.com/doc (chapter 2).\n'
         '  </script><b>bold</b> & <!-- not a comment --> it\'s fine\n') * 4
@@ -58,10 +58,9 @@ def make_page(tmp_path, cell="lstm", max_bytes=2_000_000, title="runs/<i>x</i>/c
     features = character_features("".join(text.tokens))
     unit_r = unit_correlations(trace.cells, features)
     findings, _ = search_units(unit_r, features)
-    names = list(RESERVED) + list(vocab.tokens[len(RESERVED):])
     path = tmp_path / "index.html"
     about = {"title": title, "model": "a tiny model", "source": text.source}
-    result = write_page(path, text, trace, names, findings, unit_r, unit_scores(unit_r),
+    result = write_page(path, text, trace, vocab.tokens, findings, unit_r, unit_scores(unit_r),
                         gate_saturation(trace.cells), about, max_bytes=max_bytes)
     return path, result, text, trace, findings
 
