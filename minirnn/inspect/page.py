@@ -494,14 +494,19 @@ if (absent.length) {
   $("findings").appendChild(li);
 }
 
-// ---- start: the strongest finding, or the first unit ----
+// ---- start: the strongest finding, or the first unit; then inflate the rest meanwhile ----
 fillCell();
 const first = D.findings[0];
-choose(first ? first.cell : 0, first ? first.quantity : "h", first ? first.unit : storedUnits(0)[0]);
-inflate(D.top).then((raw) => {
-  const n = T * D.k;
-  expected = { ids: new Uint32Array(raw.buffer, 0, n), probs: new Uint16Array(raw.buffer, 4 * n, n) };
-});
+choose(first ? first.cell : 0, first ? first.quantity : "h", first ? first.unit : storedUnits(0)[0])
+  .then(() => inflate(D.top))
+  .then((raw) => {
+    const n = T * D.k;
+    expected = { ids: new Uint32Array(raw.buffer, 0, n), probs: new Uint16Array(raw.buffer, 4 * n, n) };
+    return Promise.all(D.cells.flatMap((c, k) => storedUnits(k).map(async (u) => {
+      const key = k + "/" + u;
+      if (!unitCodes.has(key)) unitCodes.set(key, await inflate(c.units[u]));
+    })));
+  });
 </script>
 </body>
 </html>
