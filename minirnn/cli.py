@@ -2,6 +2,7 @@
 
     minirnn train       train a language model on the built-in corpus (or --text FILE)
     minirnn sample      generate text from a checkpoint
+    minirnn inspect     see inside a trained language model: units, gates, predictions
     minirnn gradcheck   prove a layer's backward pass against finite differences
 
 Each job keeps its own options beside its code (minirnn/lm/cli.py for train and sample);
@@ -13,6 +14,7 @@ import sys
 import numpy as np
 
 from minirnn import arguments as types
+from minirnn.inspect import cli as inspect_cli
 from minirnn.lm import cli as lm_cli
 
 
@@ -82,6 +84,12 @@ def build_parser():
     lm_cli.add_sample_arguments(commands.add_parser(
         "sample", help="generate text from a checkpoint",
         description="Prime the network with a prompt, then generate one token at a time."))
+
+    inspect_cli.add_inspect_arguments(commands.add_parser(
+        "inspect", help="see inside a trained language model: units, gates, predictions",
+        description="Run a language model over a text and write a self-contained HTML page that "
+                    "colours the text by any unit (h, c or a gate), the units that track quotes, "
+                    "brackets or the position in a line, and how often each gate saturates."))
 
     add_gradcheck_arguments(commands.add_parser(
         "gradcheck", help="check a layer's gradients against finite differences",

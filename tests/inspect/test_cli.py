@@ -1,0 +1,158 @@
+"""`minirnn inspect` end to end (minirnn/inspect/cli.py, text.py), on checkpoints of tiny runs
+of `minirnn train`: LSTM, GRU and RNN, char and word level, 1 to 3 layers, float32 and float64.
+
+- it writes index.html, saturation.png (not for the RNN, which has no gates) and
+  heatmap.png, beside the checkpoint by default, and prints the findings;
+- --text, --prompt and --chars choose the text; tokens outside the vocabulary are read
+  as <unk> and counted;
+- every bad input is one line on stderr with exit code 2, never a traceback: a checkpoint
+  that is not a language model, missing, corrupted or holding NaN; --chars 0 or longer
+  than the text; an output folder that is a file; an unreadable --text; an empty prompt;
+  a validation text that is gone; a page limit too small.
+"""
+import numpy as np
+import pytest
+
+from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.cli import build_parser, main
+
+RUNS = {  # name: options of `minirnn train`
+    "char-lstm": ["--cell", "lstm"],
+    "char-gru-2-float64": ["--cell", "gru", "--layers", "2", "--dtype", "float64"],
+    "char-rnn-3": ["--cell", "rnn", "--layers", "3"],
+    "word-lstm-2": ["--level", "word", "--layers", "2", "--dtype", "float64"],
+}
+
+
+def toy_text():
+    words = ["alpha", "beta", "gamma", "delta", "epsilon"]
+    rng = np.random.default_rng(0)
+    lines = []
+    for n in range(150):
+        line = " ".join(rng.choice(words, 6)).capitalize()
+        lines.append(("    " if n % 3 == 0 else "") + (f'"{line}" (said {n})' if n % 2 else line) + ".")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """name -> checkpoint path, each from a 3-step run of `minirnn train`."""
+    folder = tmp_path_factory.mktemp("inspect")
+    (folder / "toy.txt").write_text(toy_text(), encoding="utf-8")
+    paths = {}
+    for name, options in RUNS.items():
+        paths[name] = folder / name / "checkpoint.npz"
+        assert main(["train", "--text", str(folder / "toy.txt"), "--out", str(paths[name]), "--steps", "3",
+                     "--hidden-size", "12", "--embed-size", "6", "--nchars", "20", "--batch-size", "4",
+                     "--prompt", "", "--sample-length", "5", "--progress", "lines"] + options) == 0
+    return paths
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_inspect_writes_the_page_and_plots(runs, name, capsys):
+    capsys.readouterr()
+    assert main(["inspect", "--checkpoint", str(runs[name])]) == 0
+    out = capsys.readouterr().out
+    folder = runs[name].parent / "inspect"                          # the default --out
+    assert (folder / "index.html").stat().st_size > 1000
+    assert (folder / "heatmap.png").read_bytes()[:4] == b"\x89PNG"
+    assert (folder / "saturation.png").exists() == ("rnn" not in name)
+    assert "units that track a feature" in out and "wrote" in out
+    assert ("the simple RNN has no gates" in out) == ("rnn" in name)
+    assert "validation text of" in out
+    layers = {"char-lstm": 1, "char-gru-2-float64": 2, "char-rnn-3": 3, "word-lstm-2": 2}[name]
+    assert f"layer {layers - 1} " in out and f"layer {layers} " not in out
+
+
+def test_text_prompt_and_chars(runs, tmp_path, capsys):
+    (tmp_path / "mine.txt").write_text("Alpha beta (gamma) \"delta\".\n" * 20, encoding="utf-8")
+    assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--text", str(tmp_path / "mine.txt"),
+                 "--chars", "60", "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert f"text: 60 characters of --text '{tmp_path / 'mine.txt'}'" in out
+    assert "not in the vocabulary" not in out
+    assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--prompt", "Alpha ZZ é",
+                 "--out", str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    assert "text: 10 characters of --prompt" in out
+    assert "3 characters not in the vocabulary, read as <unk>: 'Z' (2), 'é' (1)" in out
+    assert main(["inspect", "--checkpoint", str(runs["word-lstm-2"]), "--prompt", "Alpha zeta",
+                 "--out", str(tmp_path / "c")]) == 0
+    assert "1 word not in the vocabulary, read as <unk>: ' zeta' (1)" in capsys.readouterr().out
+
+
+def one_line_error(capsys, argv, message):
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("minirnn inspect: error: ") and message in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_checkpoints_that_are_not_language_models_are_refused(runs, tmp_path, capsys):
+    base = ["inspect", "--out", str(tmp_path / "out"), "--checkpoint"]
+    saved = Checkpoint(runs["char-lstm"])
+    save_checkpoint(tmp_path / "classifier.npz", saved.params, config={**saved.config, "kind": "minirnn classifier"})
+    one_line_error(capsys, base + [str(tmp_path / "classifier.npz")],
+                   "is a minirnn classifier, written by `minirnn classify train`; this needs a minirnn language model")
+    save_checkpoint(tmp_path / "other.npz", {"w": np.zeros(2)}, config={"note": "other"})
+    one_line_error(capsys, base + [str(tmp_path / "other.npz")], "was not written by a minirnn command")
+    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
+    one_line_error(capsys, base + [str(tmp_path / "notes.txt")], "is not an .npz checkpoint")
+    one_line_error(capsys, base + [str(tmp_path / "missing.npz")], "does not exist")
+    params = {k: v.copy() for k, v in saved.params.items()}
+    params["head.W"][0, 0] = np.nan
+    save_checkpoint(tmp_path / "nan.npz", params, saved.optim_state, saved.vocab_arrays, saved.config)
+    one_line_error(capsys, base + [str(tmp_path / "nan.npz")], "holds NaN or inf in 'params/head.W' (1 non-finite value")
+
+
+def test_bad_text_choices_are_refused(runs, tmp_path, capsys):
+    base = ["inspect", "--checkpoint", str(runs["char-lstm"]), "--out", str(tmp_path / "out")]
+    one_line_error(capsys, base + ["--chars", "100000"], "--chars 100,000 is longer than the validation text of")
+    one_line_error(capsys, base + ["--prompt", "Alpha", "--chars", "6"],
+                   "--chars 6 is longer than --prompt: 5 characters")
+    one_line_error(capsys, base + ["--prompt", ""], "--prompt is empty")
+    one_line_error(capsys, base + ["--text", str(tmp_path / "missing.txt")], "no such file")
+    (tmp_path / "binary.txt").write_bytes(b"abc\x00def")
+    one_line_error(capsys, base + ["--text", str(tmp_path / "binary.txt")], "looks binary (a NUL byte at offset 3)")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    one_line_error(capsys, base + ["--text", str(tmp_path / "latin1.txt")], "is not valid UTF-8 (byte 0xe9 at offset 3)")
+    one_line_error(capsys, base + ["--text", str(tmp_path)], "is a directory")
+    one_line_error(capsys, base + ["--prompt", "Alpha", "--page-mb", "0.01"], "holds no unit within 0.01 MB")
+
+
+def test_an_output_folder_that_is_a_file_is_refused(runs, tmp_path, capsys):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    base = ["inspect", "--checkpoint", str(runs["char-lstm"]), "--prompt", "Alpha", "--out"]
+    one_line_error(capsys, base + [str(tmp_path / "file")], f"--out '{tmp_path / 'file'}' is a file; give a folder")
+    one_line_error(capsys, base + [str(tmp_path / "file" / "sub")], "is a file; give a folder")
+    assert (tmp_path / "file").read_text(encoding="utf-8") == "x"
+
+
+def test_a_validation_text_that_is_gone_is_reported(runs, tmp_path, capsys):
+    saved = Checkpoint(runs["char-lstm"])
+    settings = {**saved.config["settings"], "text": str(tmp_path / "moved.txt")}
+    save_checkpoint(tmp_path / "moved.npz", saved.params, saved.optim_state, saved.vocab_arrays,
+                    {**saved.config, "settings": settings})
+    one_line_error(capsys, ["inspect", "--checkpoint", str(tmp_path / "moved.npz")],
+                   "the checkpoint's validation text cannot be read")
+    one_line_error(capsys, ["inspect", "--checkpoint", str(tmp_path / "moved.npz")],
+                   "no such file); give --text FILE or --prompt TEXT")
+
+
+@pytest.mark.parametrize("argv, message", [(["--chars", "0"], "invalid positive integer value: '0'"),
+                                           (["--chars", "-3"], "invalid positive integer value"),
+                                           (["--page-mb", "0"], "invalid positive number value"),
+                                           (["--text", "a", "--prompt", "b"], "not allowed with argument")])
+def test_bad_option_values_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["inspect"] + argv)
+    assert exit.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_every_option_is_explained():
+    commands = next(a for a in build_parser()._subparsers._group_actions if a.choices)
+    for action in commands.choices["inspect"]._actions:
+        assert action.help and len(action.help) > 10, action.option_strings
+    assert "read as <unk>" in commands.choices["inspect"].format_help()

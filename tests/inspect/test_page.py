@@ -1,0 +1,150 @@
+"""minirnn/inspect/page.py: one self-contained HTML file, under its size limit.
+
+- the page parses (html.parser), holds one inline style and two inline scripts, and
+  nothing that could load from elsewhere: no src or href attribute, no http(s) URL, even
+  when the text itself holds URLs, "</script>" and HTML;
+- its JSON gives back the tokens, and every stored unit inflates to the quantised
+  values of the trace, within half a colour level;
+- a size limit keeps fewer units, the ranked ones first; one that holds none is refused;
+- quantisation: sigmoid gates on [0, 1], h on [-1, 1], c scaled by its largest |c|.
+"""
+import base64
+import json
+import zlib
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from minirnn.inspect.features import character_features, search_units, unit_correlations, unit_scores
+from minirnn.inspect.page import LEVELS, MIDDLE, quantise, scale, write_page
+from minirnn.inspect.saturation import gate_saturation
+from minirnn.inspect.text import given_text
+from minirnn.inspect.trace import trace_model
+from minirnn.lm import build_model, model_config
+from minirnn.vocab import Vocabulary
+
+TEXT = ('Read "the manual" at https://example.com/doc (chapter 2).\n'
+        '  </script><b>bold</b> & <!-- not a comment --> it\'s fine\n') * 4
+
+
+class Collector(HTMLParser):
+    """Every start tag with its attributes, and the text inside each <script>."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.scripts, self._in_script = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        self._in_script = False if tag == "script" else self._in_script
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def make_page(tmp_path, cell="lstm", max_bytes=2_000_000, title="runs/<i>x</i>/checkpoint.npz"):
+    vocab = Vocabulary.build(TEXT.replace("é", ""), "char")
+    model = build_model(model_config(len(vocab), embed_size=4, cell=cell, hidden_size=7, layers=2,
+                                     dtype="float64"), seed=0)
+    text = given_text(TEXT + "é", vocab, "a test text")
+    trace = trace_model(model, text.ids, top_k=5).from_step(1)
+    features = character_features("".join(text.tokens))
+    unit_r = unit_correlations(trace.cells, features)
+    findings, _ = search_units(unit_r, features)
+    path = tmp_path / "index.html"
+    about = {"title": title, "model": "a tiny model", "source": text.source}
+    result = write_page(path, text, trace, vocab.tokens, findings, unit_r, unit_scores(unit_r),
+                        gate_saturation(trace.cells), about, max_bytes=max_bytes)
+    return path, result, text, trace, findings
+
+
+def page_data(path):
+    parser = Collector()
+    parser.feed(path.read_text(encoding="utf-8"))
+    (data_script,) = [s for (tag, attrs), s in zip([t for t in parser.tags if t[0] == "script"], parser.scripts)
+                      if attrs.get("type") == "application/json"]
+    return json.loads(data_script), parser
+
+
+def test_the_page_is_self_contained_html(tmp_path):
+    path, (size, stored, total), text, _, _ = make_page(tmp_path)
+    page = path.read_text(encoding="utf-8")
+    assert size == len(page.encode("utf-8"))
+    data, parser = page_data(path)
+    tags = [tag for tag, _ in parser.tags]
+    assert tags.count("script") == 2 and tags.count("style") == 1
+    assert tags[:1] == ["html"] and "link" not in tags and "img" not in tags and "iframe" not in tags
+    assert not [attrs for _, attrs in parser.tags if "src" in attrs or "href" in attrs]
+    assert "http://" not in page and "https://" not in page and "//example.com" not in page
+    assert page.count("</script>") == 2 and "<b>bold" not in page
+    assert "runs/&lt;i&gt;x&lt;/i&gt;/checkpoint.npz" in page                 # the title, escaped
+    assert "".join(data["tokens"]) == TEXT + "é"                             # the text comes back whole
+    assert data["unknown"] == [len(TEXT)]                                    # é is <unk>
+    assert stored == total == 14
+
+
+def test_every_stored_unit_inflates_to_the_trace(tmp_path):
+    path, _, text, trace, _ = make_page(tmp_path)
+    data, _ = page_data(path)
+    T = len(text.tokens)
+    for k, cell in enumerate(data["cells"]):
+        assert cell["quantities"] == ["h", "c", "i", "f", "g", "o"]
+        for unit, block in cell["units"].items():
+            codes = np.frombuffer(zlib.decompress(base64.urlsafe_b64decode(block)), np.uint8).reshape(6, T)
+            for q, row in zip(cell["quantities"], codes):
+                v = trace.cells[k][q][:, int(unit)]
+                if q in ("i", "f", "o"):
+                    shown = row / (LEVELS - 1)
+                else:
+                    shown = (row.astype(float) - MIDDLE) / MIDDLE * (cell["scales"]["c"][int(unit)] if q == "c" else 1)
+                step = (1 if q in "ifo" else 2) / (LEVELS - 1) * scale(v, q)
+                assert np.abs(shown - v).max() <= step / 2 + 1e-3 * scale(v, q)
+
+
+def test_the_next_tokens_are_in_the_page(tmp_path):
+    path, _, text, trace, _ = make_page(tmp_path)
+    data, _ = page_data(path)
+    raw = zlib.decompress(base64.urlsafe_b64decode(data["top"]))
+    n = trace.top_ids.size
+    np.testing.assert_array_equal(np.frombuffer(raw[:4 * n], "<u4").reshape(trace.top_ids.shape), trace.top_ids)
+    probs = np.frombuffer(raw[4 * n:], "<u2").reshape(trace.top_ids.shape) / 1e4
+    np.testing.assert_allclose(probs, trace.top_probs, atol=0.5e-4 + 1e-12)
+    assert all(str(i) in data["names"] for i in np.unique(trace.top_ids))
+
+
+def test_a_size_limit_keeps_the_ranked_units_first(tmp_path):
+    _, (full, _, _), *_ = make_page(tmp_path)
+    path, (size, stored, total), _, _, findings = make_page(tmp_path, max_bytes=full - 4000)
+    assert size <= full - 4000 and 0 < stored < total
+    data, _ = page_data(path)
+    best = max((fs[0] for fs in findings.values()), key=lambda f: abs(f.r))
+    assert str(best.unit) in data["cells"][best.cell]["units"]
+
+
+def test_a_limit_too_small_for_one_unit_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="holds no unit within 0.01 MB; give fewer --chars or a larger --page-mb"):
+        make_page(tmp_path, max_bytes=10_000)
+    assert not (tmp_path / "index.html").exists()
+
+
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+def test_gru_and_rnn_pages(tmp_path, cell):
+    path, _, _, _, _ = make_page(tmp_path, cell=cell)
+    data, _ = page_data(path)
+    assert data["cells"][0]["quantities"] == {"gru": ["h", "r", "z", "n"], "rnn": ["h"]}[cell]
+    assert data["cells"][0]["saturation"].keys() == ({"r", "z"} if cell == "gru" else set())
+
+
+def test_quantise():
+    v = np.array([-1.0, -0.6, 0.0, 0.4, 1.0])
+    assert quantise(v, "h").tolist() == [0, 3, 7, 10, 14]                   # 7 is 0; -0.6 * 7 = -4.2
+    assert quantise(np.array([0.0, 0.2, 1.0]), "f").tolist() == [0, 3, 14]  # 0.2 * 14 = 2.8
+    assert quantise(np.array([-4.8, 2.0, 8.0]), "c").tolist() == [3, 9, 14]  # scaled by max |c| = 8
+    assert scale(np.array([-4.0, 2.0, 8.0]), "c") == 8 and scale(np.zeros(3), "c") == 1
