@@ -141,7 +141,10 @@ def test_the_floor_absorbs_noise_where_the_gradient_is_zero():
 
     exact = {"x": 3 * x ** 2}
     assert check_gradients(loss, {"x": x}, exact).passed()
-    assert not check_gradients(loss, {"x": x}, exact, floor=1e-30).passed()
+    assert not check_gradients(loss, {"x": x}, exact, floor=1e-30, skip_kinks=False).passed()
+    # eps^2 is also what the five-point kink test measures there (the third difference
+    # of x^3): the failure lies within the estimate's own uncertainty, so it is skipped
+    assert check_gradients(loss, {"x": x}, exact, floor=1e-30).rows[0].skipped == ((0,),)
 
 
 def test_max_entries_samples_distinct_entries_reproducibly():
