@@ -31,6 +31,7 @@ place one entry at a time (and always restored): pass the very arrays loss_fn re
 """
 import copy
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -464,18 +465,26 @@ class EpsSweep:
         return self.eps[k], float(worst[k])
 
     def arms(self, dtype):
-        """The slopes of log10(error) against log10(eps) from the minimum out to each end:
-        (right arm, about +2 where truncation rules; left arm, about -1 where round-off
-        rules). NaN for an arm that does not exist (the minimum is at that end)."""
-        worst, logs = np.log10(self.worst(dtype)), np.log10(self.eps)
+        """The slopes of log10(error) against log10(eps) on each side of the minimum, by
+        least squares from the minimum out, leaving out errors of 0.5 and more (there the
+        estimate says nothing): (right arm, about +2 where truncation rules; left arm,
+        about -1 where round-off rules). NaN for an arm with fewer than two such points."""
+        worst, logs = self.worst(dtype), np.log10(self.eps)
         k = int(np.argmin(worst))
-        slope = lambda j: (worst[j] - worst[k]) / (logs[j] - logs[k]) if j != k else float("nan")
-        return slope(0), slope(len(self.eps) - 1)
+        usable = (worst < 0.5) & ~self.lost[dtype]
+
+        def slope(side):
+            points = [j for j in side if usable[j]]
+            if len(points) < 2:
+                return float("nan")
+            return float(np.polyfit(logs[points], np.log10(worst[points]), 1)[0])
+
+        return slope(range(0, k + 1)), slope(range(k, len(self.eps)))
 
     def __str__(self):
-        out = ["eps sweep: the largest relative error of the central difference in each array, "
-               f"rel err = |a - n| / max(|a|, |n|, {self.floor:g}), n computed in the dtype shown, "
-               "a the float64 analytic gradient at the same point"]
+        out = [textwrap.fill("eps sweep: the largest relative error of the central difference in each "
+                             f"array, rel err = |a - n| / max(|a|, |n|, {self.floor:g}), n computed in "
+                             "the dtype shown, a the float64 analytic gradient at the same point", 92)]
         for dtype, errors in self.errors.items():
             names = list(errors) + ["max"]
             width = max(8, *(len(n) + 1 for n in names))
@@ -494,14 +503,17 @@ class EpsSweep:
                 out.append("* x + eps rounds to x - eps for some entries: no estimate there (counted as error 1)")
         u64, u32 = UNIT_ROUNDOFF["float64"], UNIT_ROUNDOFF["float32"]
         out.append(
-            "\nWhy a V: the central difference is off by truncation, about eps^2 L'''/6 (slope +2 on "
-            "this log-log scale: ten times smaller eps, a hundred times smaller error), and by "
-            "round-off, about u |L| / eps (slope -1: L is computed to about u |L|, and the "
-            "difference of two such values is divided by 2 eps). The sum is smallest near "
-            f"eps ~ u^(1/3): {u64 ** (1 / 3):.0e} in float64, {u32 ** (1 / 3):.0e} in float32, "
-            f"where the error is about u^(2/3): {u64 ** (2 / 3):.0e} and {u32 ** (2 / 3):.0e}. "
-            "A right arm flatter than +2 means kinks (relu) inside the step; a V whose bottom "
-            "stays above the tolerance at every eps means a wrong gradient.")
+            "\nWhy a V: the central difference is off by truncation, about eps^2 L'''/6 (slope +2 "
+            "on this log-log scale: ten times smaller eps, a hundred times smaller error), and by "
+            "round-off (slope -1: L is computed with a rounding error of a few u |L| or more, and "
+            "the difference of two such values is divided by 2 eps). For a loss whose size and "
+            "derivatives are about 1 the two are equal near eps ~ u^(1/3), "
+            f"{u64 ** (1 / 3):.0e} in float64 and {u32 ** (1 / 3):.0e} in float32, where the error "
+            f"is about u^(2/3), {u64 ** (2 / 3):.0e} and {u32 ** (2 / 3):.0e}; a loss summed from "
+            "many rounded terms, and gradient entries near zero (judged against the floor), lift "
+            "the bottom, as measured above. A right arm flatter than +2 means kinks (relu) inside "
+            "the step; a V whose bottom stays above the tolerance at every eps means a wrong gradient.")
+        out[-1] = "\n" + textwrap.fill(out[-1].lstrip("\n"), 92)
         return "\n".join(out)
 
 
@@ -555,24 +567,29 @@ def plot_sweep(sweep, path, title=""):
     fig, ax = plt.subplots(figsize=(7.5, 5))
     eps = np.array(sweep.eps)
     for (dtype, errors), color in zip(sweep.errors.items(), ("tab:blue", "tab:orange")):
-        for name, row in errors.items():
+        for row in errors.values():
             ax.loglog(eps, row, color=color, alpha=0.3, linewidth=1)
-        ax.loglog(eps, sweep.worst(dtype), color=color, linewidth=2.5, marker="o",
-                  label=f"{dtype}: worst array (thin: each array)")
+        worst = sweep.worst(dtype)
+        ax.loglog(eps, worst, color=color, linewidth=2.5, marker="o",
+                  label=f"{dtype}: the worst array (thin lines: each array)")
         eps_min, err_min = sweep.minimum(dtype)
-        ax.annotate(f"min {err_min:.0e}\nat eps {eps_min:.0e}", (eps_min, err_min),
-                    textcoords="offset points", xytext=(0, -28), ha="center", color=color, fontsize=8)
-        u = UNIT_ROUNDOFF[dtype]
-        ax.loglog(eps, np.minimum(u / eps, 1), color=color, linestyle=":", linewidth=1,
-                  label=f"{dtype} round-off ~ u/eps" if dtype == "float64" else "u/eps, float32")
-    ax.loglog(eps, np.minimum(eps ** 2, 1), color="gray", linestyle="--", linewidth=1,
-              label="truncation ~ eps^2")
+        ax.annotate(f"minimum {err_min:.0e}\nat eps = {eps_min:.0e}", (eps_min, err_min), color=color,
+                    textcoords="offset points", xytext=(-10, -30), ha="right", fontsize=8)
+        # slope -1, through the smallest eps that still has an estimate: the round-off arm
+        j = np.flatnonzero((worst < 0.5) & ~sweep.lost[dtype])[-1]
+        guide = eps[list(sweep.eps).index(eps_min):j + 1]
+        ax.loglog(guide, worst[j] * eps[j] / guide, color=color, linestyle=":", linewidth=1.5,
+                  label=f"{dtype} round-off ~ u/eps (slope -1)")
+    guide = eps[:5]                            # slope +2, through the largest eps: truncation
+    ax.loglog(guide, sweep.worst("float64")[0] * (guide / eps[0]) ** 2, color="gray", linestyle="--",
+              linewidth=1.5, label="truncation ~ eps^2 (slope +2)")
     ax.invert_xaxis()
     ax.set_xlabel("eps (the finite-difference step)")
     ax.set_ylabel("max relative error of the central difference")
-    ax.set_title(title or "Why eps = 1e-5: truncation ~ eps^2 against round-off ~ u/eps")
+    ax.set_title(title or "Central differences: truncation ~ eps^2 against round-off ~ u/eps")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.set_ylim(bottom=min(ax.get_ylim()[0], 1e-4 * min(sweep.minimum(d)[1] for d in sweep.errors)))
+    ax.legend(fontsize=8, loc="lower right")                 # below the round-off arm: room made above
     fig.tight_layout()
     try:
         atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))
