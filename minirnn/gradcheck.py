@@ -9,10 +9,10 @@ is off in two ways. Truncation: the first-order terms cancel and about eps^2 L''
 is left, so it shrinks with eps. Round-off: L is computed to about u |L| (u = 1.1e-16
 in float64), and dividing the difference of two such values by 2 eps magnifies that to
 about u |L| / eps, which grows as eps shrinks. The two balance near eps ~ u^(1/3): the
-default eps = 1e-5 in float64, where minirnn's cells are estimated to 1e-10 or better.
-``sweep_eps`` measures the whole V. In float32 (u = 6e-8) the best is about 1e-5, so
-the estimates are always made in float64 (``check_layer`` checks a float32 layer
-against its float64 twin).
+default eps = 1e-5 in float64, where minirnn's cells are estimated to 1e-10, at worst a
+few 1e-9. ``sweep_eps`` measures the whole V. In float32 (u = 6e-8) the bottom of the V
+is near 1e-3 for the same cells, so the estimates are always made in float64
+(``check_layer`` checks a float32 layer against its float64 twin).
 
 Each entry is judged by its relative error  rel = |a - n| / max(|a|, |n|, floor),
 a analytic, n numerical. Correct backward passes of minirnn's cells stay below 3e-8,
@@ -367,10 +367,10 @@ def check_layer(layer, x, state=None, lengths=None, seed=0, **options):
 class _LayerProblem:
     """The random linear loss of check_layer, for one layer at one point.
 
-    x and the initial state are copied as values of values_dtype (rounded to float32
-    for a float32 check) and stored in the layer's dtype; dy and dstate are drawn in
-    float64 and rounded to float32 values. So a float32 layer and its float64 twin
-    evaluate the same loss at the same point. The loss is accumulated in float64
+    x, the initial state, dy and dstate are values of values_dtype (rounded to float32
+    for a float32 check), x and the state stored in the layer's dtype, dy and dstate in
+    float64. So a float32 layer and its float64 twin evaluate the same loss at the same
+    point. The loss is accumulated in float64
     whatever the layer's dtype: sum(dy * y) neither overflows nor loses digits.
     """
 
@@ -385,8 +385,9 @@ class _LayerProblem:
         layer.rng.bit_generator.state = self.masks_state
         finals = layer.state_parts(final)                      # (h,) or (h, c), each (L*D, B, N)
         self.states0 = states0 if states0 is not None else tuple(np.zeros_like(f) for f in finals)
-        self.dy = _float32_values(rng.standard_normal(y.shape))
-        self.dfinals = tuple(_float32_values(rng.standard_normal(f.shape)) for f in finals)
+        as_float64_values = lambda a: a.astype(values_dtype).astype(np.float64)
+        self.dy = as_float64_values(rng.standard_normal(y.shape))
+        self.dfinals = tuple(as_float64_values(rng.standard_normal(f.shape)) for f in finals)
         state_names = [f"{n}0" for n in layer.state_names]
         self.arrays = {"x": self.x, **dict(zip(state_names, self.states0)), **layer.params}
 
@@ -427,11 +428,6 @@ def _in_dtype(layer, dtype):
     twin.params = {name: p.astype(dtype) for name, p in layer.params.items()}
     twin.grads = {name: np.zeros_like(p) for name, p in twin.params.items()}
     return twin
-
-
-def _float32_values(a):
-    """float64 array holding float32 numbers: exact in both dtypes."""
-    return a.astype(np.float32).astype(np.float64)
 
 
 # ---- the V: error against eps ------------------------------------------------------------------

@@ -21,6 +21,9 @@ Parameters are named in the lesson's notation with PyTorch's suffixes:
 ``W_l1_reverse`` for the second layer's backward direction, and so on.
 ``minirnn.interop`` converts them to and from PyTorch's names.
 
+``CellLayer`` (at the end) makes such a layer from a cell of your own, one step forward
+and one step backward; minirnn/cells/sequence.py gives the protocol.
+
 Initialisation draws every array exactly as PyTorch does, uniform in
 +-1/sqrt(N), including PyTorch's two bias vectors, which are then summed into
 minirnn's one (the same mapping as loading a PyTorch state dict).
