@@ -238,7 +238,10 @@ def broken(**methods):
     (broken(step_backward=lambda self, d, c: (lambda r: (r[0], r[1], {"W": r[2]["W"]}))(RNNCell.step_backward(self, d, c))),
      TypeError, r"a gradient for each parameter \['H', 'W', 'b'\], got \['W'\]"),
     (broken(step_backward=lambda self, d, c: (lambda r: (r[0][:, :1], r[1], r[2]))(RNNCell.step_backward(self, d, c))),
-     ValueError, r"returned dx of shape \(2, 1\), expected \(2, 2\)"),
+     ValueError, r"returned dx of shape \(2, 1\) dtype float64, expected \(2, 2\)"),
+    (broken(step_backward=lambda self, d, c: (lambda r: (r[0], r[1], {**r[2], "b": r[2]["b"].astype(np.float32)}))(
+        RNNCell.step_backward(self, d, c))),
+     ValueError, r"returned dparams\['b'\] of shape \(3,\) dtype float32, expected \(3,\) dtype float64"),
 ])
 def test_a_step_that_returns_the_wrong_thing_is_named(cell, error, message):
     layer = CellLayer(cell, 2, 3)

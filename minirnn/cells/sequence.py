@@ -138,17 +138,19 @@ def _check_forward(cell, states, states0):
 def _check_backward(cell, dx, dstates_prev, dparams, x, states0, params):
     """step_backward must return dx like x, one (B, N) array per state, a gradient per parameter."""
     where = f"{type(cell).__name__}.step_backward"
-    if getattr(dx, "shape", None) != x.shape:
-        raise ValueError(f"{where} returned dx of shape {getattr(dx, 'shape', None)}, expected {x.shape} (B, I)")
+    if getattr(dx, "shape", None) != x.shape or dx.dtype != x.dtype:
+        raise ValueError(f"{where} returned dx of shape {getattr(dx, 'shape', None)} dtype "
+                         f"{getattr(dx, 'dtype', None)}, expected {x.shape} (B, I) dtype {x.dtype}")
     _check_states(cell, "step_backward", "dstates_prev", dstates_prev, states0)
     if not isinstance(dparams, dict) or set(dparams) != set(params):
         got = sorted(dparams) if isinstance(dparams, dict) else type(dparams).__name__
         raise TypeError(f"{where} must return dparams as a dict with a gradient for each parameter "
                         f"{sorted(params)}, got {got}")
     for name, grad in dparams.items():
-        if getattr(grad, "shape", None) != params[name].shape:
-            raise ValueError(f"{where} returned dparams[{name!r}] of shape {getattr(grad, 'shape', None)}, "
-                             f"expected {params[name].shape} (the parameter's)")
+        if getattr(grad, "shape", None) != params[name].shape or grad.dtype != params[name].dtype:
+            raise ValueError(f"{where} returned dparams[{name!r}] of shape {getattr(grad, 'shape', None)} "
+                             f"dtype {getattr(grad, 'dtype', None)}, expected {params[name].shape} "
+                             f"dtype {params[name].dtype} (the parameter's)")
 
 
 def _check_states(cell, method, what, got, like):
