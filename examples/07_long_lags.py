@@ -198,7 +198,8 @@ def main():
     for name in CELLS:
         shares = {step: share for step, _, share in curves[name, T]}
         print(f"{name:<13}" + "".join(f"{shares[s]:>9.0e}" if shares[s] else f"{0:>9}" for s in steps))
-    print("(0: smaller than float32's smallest number; the gradient vanished altogether)")
+    if any(share == 0 for name in CELLS for _, _, share in curves[name, T]):
+        print("(0: smaller than float32's smallest number; the gradient vanished altogether)")
 
     if args.plot:
         save_plot(args.plot, curves, lengths, args.steps)

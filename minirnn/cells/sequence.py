@@ -25,6 +25,11 @@ is a layer like minirnn.LSTM (NumPy only): lengths, layers, directions, dropout,
     minirnn gradcheck --cell mycell.py:MyCell
 checks every gradient of it. ``examples/08_your_own_cell.py`` writes one, step by step.
 
+The cache is whatever step_backward needs: a NamedTuple like cells/rnn.py's
+RNNStepCache, with a (B, N) field for each of gate_names. Every array returned keeps the
+dtype of x; minirnn checks each step's shapes and dtypes and names the method that got
+them wrong. A class is made with no arguments: MyCell and MyCell() both do.
+
 W, H and b are drawn like PyTorch's, uniform in +-1/sqrt(N). A cell that needs other
 parameters (a peephole weight, say) defines ``init_params(input_size, hidden_size, rng)``
 returning its dict name -> array, and step_backward returns a gradient for each.
