@@ -10,6 +10,7 @@ this file gathers them into one parser, and holds the engine's own command, grad
 """
 import argparse
 import sys
+import textwrap
 
 import numpy as np
 
@@ -21,16 +22,11 @@ from minirnn.lm import cli as lm_cli
 # ---- `minirnn gradcheck` ---------------------------------------------------------------------
 
 def gradcheck_command(args):
-    """Build a small random float64 layer, check every gradient, print the table."""
-    from . import GRU, LSTM, RNN
-    from .gradcheck import check_layer
+    """Build a small random layer, check every gradient and print the table (or, with
+    --sweep-eps, the error of the finite differences against eps)."""
+    from .gradcheck import FLOAT32_REASON, FLOAT32_REL_TOL, check_layer, plot_sweep, sweep_eps
 
-    options = dict(num_layers=args.layers, bidirectional=args.bidirectional, backend=args.backend,
-                   dropout=args.dropout, seed=args.seed)
-    if args.cell == "rnn":
-        layer = RNN(args.input_size, args.hidden_size, nonlinearity=args.nonlinearity, **options)
-    else:
-        layer = {"lstm": LSTM, "gru": GRU}[args.cell](args.input_size, args.hidden_size, **options)
+    layer = _gradcheck_layer(args)
     rng = np.random.default_rng(args.seed)
     x = rng.standard_normal((args.steps, args.batch, args.input_size))
     LD = args.layers * layer.num_directions
@@ -43,16 +39,94 @@ def gradcheck_command(args):
           + (f", lengths {lengths.tolist()}" if lengths is not None else "")
           + f", seed {args.seed}")
     print("loss = sum(dy * y) + sum(dstate * final state), dy and dstate random\n")
+    if args.sweep_eps:
+        sweep = sweep_eps(layer, x, state, lengths=lengths, seed=args.seed, max_entries=args.max_entries)
+        print(sweep)
+        if args.plot:
+            plot_sweep(sweep, args.plot)
+            print(f"\nplot written to {args.plot}")
+        return 0 if sweep.minimum("float64")[1] <= (args.tol or 1e-7) else 1
+    if layer.dtype == np.float32:
+        print(textwrap.fill("float32: the layer's own float32 backward pass, against the central "
+                            "differences of its float64 twin at the same point. Tolerance "
+                            f"{FLOAT32_REL_TOL:.0e} by default, because {FLOAT32_REASON}.", 92) + "\n")
+    options = {} if args.tol is None else {"rel_tol": args.tol}
     report = check_layer(layer, x, state, lengths=lengths, seed=args.seed, eps=args.eps,
-                         max_entries=args.max_entries, rel_tol=args.tol)
+                         max_entries=args.max_entries, **options)
     print(report)
     return 0 if report.passed() else 1
+
+
+def _gradcheck_layer(args):
+    """The layer to check: a built-in cell, or a cell of your own (--cell MODULE:NAME)."""
+    from . import GRU, LSTM, RNN
+    from .recurrent import CellLayer
+
+    _check_gradcheck_options(args)
+    dtype = np.float32 if args.dtype == "float32" else np.float64
+    options = dict(num_layers=args.layers, bidirectional=args.bidirectional, dropout=args.dropout,
+                   seed=args.seed, dtype=dtype)
+    if args.custom_cell:
+        return CellLayer(load_cell(args.custom_cell), args.input_size, args.hidden_size, **options)
+    options["backend"] = args.backend or "numba"
+    if args.cell == "rnn":
+        return RNN(args.input_size, args.hidden_size, nonlinearity=args.nonlinearity, **options)
+    return {"lstm": LSTM, "gru": GRU}[args.cell](args.input_size, args.hidden_size, **options)
+
+
+def load_cell(spec):
+    """'MODULE:NAME' (a module on the path or in the current folder) or 'FILE.py:NAME' ->
+    the object NAME in it. Raises ValueError naming what is missing."""
+    import importlib
+    import importlib.util
+    import os
+
+    source, _, name = spec.rpartition(":")
+    if not source or not name:
+        raise ValueError(f"--cell: expected MODULE:NAME or FILE.py:NAME, got {spec!r}")
+    if source.endswith(".py") or os.sep in source or "/" in source:
+        if not os.path.isfile(source):
+            raise ValueError(f"--cell: no file {source!r}")
+        module_spec = importlib.util.spec_from_file_location("_minirnn_user_cell", source)
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+    else:
+        sys.path.insert(0, os.getcwd())                   # as `python -m` would: the current folder first
+        try:
+            module = importlib.import_module(source)
+        except ModuleNotFoundError as e:
+            if e.name != source.split(".")[0] and e.name != source:
+                raise ValueError(f"--cell: importing {source!r} failed: {e}") from None
+            raise ValueError(f"--cell: no module named {source!r} (looked in the current folder "
+                             f"and on the Python path; a file is given as path/to/file.py:{name})") from None
+        finally:
+            sys.path.remove(os.getcwd())
+    if not hasattr(module, name):
+        found = [n for n in vars(module) if not n.startswith("_") and hasattr(getattr(module, n), "step_forward")]
+        raise ValueError(f"--cell: {source!r} has no {name!r}"
+                         + (f"; its cells: {', '.join(found)}" if found else ""))
+    return getattr(module, name)
+
+
+def _check_gradcheck_options(args):
+    if (args.cell is None) == (args.custom_cell is None):
+        raise ValueError("give one cell: rnn, lstm or gru, or --cell MODULE:NAME for a cell of your own"
+                         if args.cell is None else f"give either {args.cell} or --cell {args.custom_cell}, not both")
+    if args.custom_cell and args.backend == "numba":
+        raise ValueError("--backend numba: a cell of your own runs on the NumPy loop only (leave out --backend)")
+    if args.plot and not args.sweep_eps:
+        raise ValueError("--plot draws the eps sweep: add --sweep-eps")
+    if args.sweep_eps and args.dtype == "float32":
+        raise ValueError("--sweep-eps measures float64 and float32 both: leave out --dtype")
 
 
 # ---- the parser ------------------------------------------------------------------------------
 
 def add_gradcheck_arguments(p):
-    p.add_argument("cell", choices=["rnn", "lstm", "gru"], help="which cell to check")
+    p.add_argument("cell", nargs="?", choices=["rnn", "lstm", "gru"], help="which cell to check")
+    p.add_argument("--cell", dest="custom_cell", metavar="MODULE:NAME",
+                   help="check a cell of your own instead: NAME in a module or in a file "
+                        "(path/to/file.py:NAME); the protocol is in minirnn/cells/sequence.py")
     p.add_argument("--input-size", type=types.positive_int, default=3, help="I, features per step (default 3)")
     p.add_argument("--hidden-size", type=types.positive_int, default=4, help="N, hidden units (default 4)")
     p.add_argument("--steps", type=types.positive_int, default=5, help="T, time steps (default 5)")
@@ -62,12 +136,19 @@ def add_gradcheck_arguments(p):
     p.add_argument("--packed", action="store_true", help="random sequence lengths in [1, T]")
     p.add_argument("--dropout", type=types.non_negative_float, default=0.0, help="dropout between layers (default 0)")
     p.add_argument("--nonlinearity", choices=["tanh", "relu"], default="tanh", help="for rnn (default tanh)")
-    p.add_argument("--backend", choices=["numba", "numpy"], default="numba",
+    p.add_argument("--backend", choices=["numba", "numpy"], default=None,
                    help="numba kernels (default) or the numpy reference")
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                   help="float32: the float32 backward pass against float64 finite differences (default float64)")
     p.add_argument("--eps", type=types.positive_float, default=1e-5, help="finite-difference step (default 1e-5)")
     p.add_argument("--max-entries", type=types.positive_int, default=None,
                    help="check a random sample of this many entries per array (default: all)")
-    p.add_argument("--tol", type=types.positive_float, default=1e-7, help="relative error that fails (default 1e-7)")
+    p.add_argument("--tol", type=types.positive_float, default=None,
+                   help="relative error that fails (default 1e-7; 1e-3 with --dtype float32)")
+    p.add_argument("--sweep-eps", action="store_true",
+                   help="instead of one check, the largest relative error of each array for eps from "
+                        "1e-1 to 1e-10, in float64 and float32, and why it draws a V")
+    p.add_argument("--plot", metavar="FILE", help="with --sweep-eps: draw the sweep to this PNG")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(run=gradcheck_command)
 
@@ -94,8 +175,10 @@ def build_parser():
     add_gradcheck_arguments(commands.add_parser(
         "gradcheck", help="check a layer's gradients against finite differences",
         description="Check every gradient of a small random layer (parameters, input, initial state) "
-                    "against central finite differences in float64 and print one row per array. "
-                    "Exits 1 if any array fails."))
+                    "against central finite differences in float64 and print one row per array; "
+                    "entries next to a kink (relu) are skipped and counted. Exits 1 if any array "
+                    "fails. --sweep-eps shows how the error depends on eps; --cell checks a cell of "
+                    "your own."))
     return parser
 
 

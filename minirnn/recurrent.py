@@ -22,6 +22,9 @@ Parameters are named in the lesson's notation with PyTorch's suffixes:
 ``W_l1_reverse`` for the second layer's backward direction, and so on.
 ``minirnn.interop`` converts them to and from PyTorch's names.
 
+``CellLayer`` (at the end) makes such a layer from a cell of your own, one step forward
+and one step backward; minirnn/cells/sequence.py gives the protocol.
+
 Initialisation draws every array exactly as PyTorch does, uniform in
 +-1/sqrt(N), including PyTorch's two bias vectors, which are then summed into
 minirnn's one (the same mapping as loading a PyTorch state dict).
@@ -458,3 +461,50 @@ class GRU(Recurrent):
     def _cell_backward(self, kernels, dstates, cache):
         dx, dh0, dW, dH, db, db_hn = kernels.gru_backward(dstates[0], cache)
         return dx, (dh0,), {"W": dW, "H": dH, "b": db, "b_hn": db_hn}
+
+
+class CellLayer(Recurrent):
+    """A layer from a cell of your own: write one step, minirnn does the rest.
+
+    cell: an object (or a class, made with no arguments) with ``state_names``,
+    ``gates``, ``step_forward(x, states_prev, params)`` and ``step_backward(dstates,
+    cache)``, as described in minirnn/cells/sequence.py, whose ``sequence_forward`` /
+    ``sequence_backward`` run it over the sequence. Everything else is Recurrent's, as
+    for LSTM: num_layers, bidirectional, dropout, lengths, batch_first, dtype, seed,
+    ``trace()``. NumPy only (there is no Numba kernel for a cell minirnn has not seen).
+
+        layer = CellLayer(MyCell(), input_size=2, hidden_size=16)
+        y, h = layer.forward(x)                # x (T, B, 2) -> y (T, B, 16)
+
+    Raises TypeError naming what is missing when the cell does not follow the protocol.
+    """
+
+    def __init__(self, cell, input_size, hidden_size, num_layers=1, backend="numpy", **kwargs):
+        from .cells import sequence
+        self.cell = sequence.check_cell(cell)
+        self.gates = int(self.cell.gates)
+        self.state_names = tuple(self.cell.state_names)
+        if backend != "numpy":
+            raise ValueError(f"backend must be 'numpy' for a CellLayer (a cell of your own runs on the "
+                             f"NumPy loop of minirnn/cells/sequence.py), got {backend!r}")
+        super().__init__(input_size, hidden_size, num_layers, backend=backend, **kwargs)
+
+    def _init_params(self, in_size):
+        """The cell's own init_params if it has one; otherwise W, H, b drawn like PyTorch's."""
+        if hasattr(self.cell, "init_params"):
+            return self.cell.init_params(in_size, self.hidden_size, self.rng)
+        return super()._init_params(in_size)
+
+    def _kernels(self):
+        from .cells import sequence
+        return sequence
+
+    def _cell_forward(self, kernels, x, states0, p):
+        return kernels.sequence_forward(self.cell, x, states0, p)
+
+    def _cell_backward(self, kernels, dstates, cache):
+        return kernels.sequence_backward(dstates, cache)
+
+    def __repr__(self):
+        return (f"CellLayer({type(self.cell).__name__}, {self.input_size}, {self.hidden_size}, "
+                f"num_layers={self.num_layers}, bidirectional={self.bidirectional}, dtype={self.dtype})")

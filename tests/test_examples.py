@@ -92,6 +92,26 @@ def test_char_rnn():
     assert "--- greedy:" in out and "--- temperature 1.0:" in out
 
 
+def test_long_lags():
+    _, results = run("07_long_lags.py")
+    short, long = min(results, key=lambda r: r["T"]), max(results, key=lambda r: r["T"])
+    assert long["T"] >= 3 * short["T"]
+    gated = ("lstm", "lstm_bf1", "gru")
+    assert max(short[c] for c in gated) < short["baseline"] / 10      # short lags: learned
+    assert long["rnn"] > long["baseline"] / 2                        # a long lag: the tanh RNN answers the mean
+    assert min(long[c] for c in gated) < long["baseline"] / 10       # and a gated cell does not
+    assert long["rnn_first_step"] < 1e-4                             # its gradient vanished on the way back
+    assert max(long[f"{c}_first_step"] for c in gated) > 1e3 * long["rnn_first_step"]
+
+
+def test_your_own_cell():
+    out, [r] = run("08_your_own_cell.py")
+    assert out.index("PASS: all") < out.index("FAIL:")               # the MGU first, then the bug
+    assert r["correct"] == "PASS" and r["correct_max_rel_err"] < 1e-7
+    assert r["broken"] == "FAIL" and r["broken_max_rel_err"] > 1e-3
+    assert r["mgu"] < r["baseline"] / 10 and r["lstm"] < r["baseline"] / 2   # both learn the adding problem
+
+
 def test_examples_are_deterministic_under_a_seed():
     runs = [run("05_seq2seq.py", "--steps", "20", "--seed", "3")[1] for _ in range(2)]
     assert runs[0] == runs[1]

@@ -1,9 +1,12 @@
 """Tests of minirnn.gradcheck: the finite-difference estimates, the report, and above
 all that a wrong gradient fails the check."""
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import minirnn
 import minirnn.cells.gru as gru
 import minirnn.cells.lstm as lstm
 import minirnn.cells.rnn as rnn
@@ -141,7 +144,10 @@ def test_the_floor_absorbs_noise_where_the_gradient_is_zero():
 
     exact = {"x": 3 * x ** 2}
     assert check_gradients(loss, {"x": x}, exact).passed()
-    assert not check_gradients(loss, {"x": x}, exact, floor=1e-30).passed()
+    assert not check_gradients(loss, {"x": x}, exact, floor=1e-30, skip_kinks=False).passed()
+    # eps^2 is also what the five-point kink test measures there (the third difference
+    # of x^3): the failure lies within the estimate's own uncertainty, so it is skipped
+    assert check_gradients(loss, {"x": x}, exact, floor=1e-30).rows[0].skipped == ((0,),)
 
 
 def test_max_entries_samples_distinct_entries_reproducibly():
@@ -281,3 +287,70 @@ def test_rnn_with_a_slightly_wrong_bias_gradient_fails(monkeypatch):
     monkeypatch.setattr(rnn, "rnn_step_backward", db_off_by_1e5)
     report = check_gradients(loss, arrays, analytic())
     assert [row.name for row in report.rows if row.max_rel_error > 1e-7] == ["b"]
+
+
+# ---- numbers that cannot overflow (issue 12's first kind, in the checker) ----
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300, 1.5e308])
+def test_huge_and_tiny_losses_give_the_right_verdict_without_warnings(scale):
+    """The difference L(x + eps) - L(x - eps), the relative error and the kink test's
+    third differences are computed so that no intermediate overflows: a 3 L in the kink
+    test that overflowed to inf would excuse any wrong gradient as a kink."""
+    x = np.array([0.3, -1.1, 2.0])
+
+    def loss():
+        return scale * np.sin(x[0]) * 0.2 + scale * 0.2 * np.sum(np.sin(x[1:]))
+
+    exact = {"x": scale * 0.2 * np.cos(x)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        right = check_gradients(loss, {"x": x}, exact, floor=scale * 1e-2)
+        wrong = check_gradients(loss, {"x": x}, {"x": -exact["x"]}, floor=scale * 1e-2)
+    assert right.passed() and right.max_rel_error < 1e-7
+    assert not wrong.passed() and wrong.skipped == 0
+    np.testing.assert_allclose(wrong.max_rel_error, 2.0)
+
+
+def test_opposite_huge_gradients_fail_without_an_overflow_warning():
+    x = np.array([1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = check_gradients(lambda: 1e308 * x[0], {"x": x}, {"x": np.array([-1e308])})
+    assert not report.passed() and report.max_rel_error == pytest.approx(2.0)
+
+
+def test_a_float32_layer_loss_is_summed_in_float64():
+    from minirnn.gradcheck import _LayerProblem
+    layer = minirnn.RNN(2, 4, nonlinearity="relu", dtype=np.float32)
+    layer.params["W_l0"][...] = 0
+    layer.params["H_l0"][...] = 0
+    layer.params["b_l0"][...] = 3e38                              # every output near float32's largest
+    problem = _LayerProblem(layer, np.zeros((6, 5, 2)), None, None, seed=0)
+    problem.dy[...] = 1.0                                         # 120 outputs of 3e38: 3.6e40 in all
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        total = problem.loss()
+    y = np.float64(np.float32(3e38))
+    np.testing.assert_allclose(total, y * (problem.dy.sum() + problem.dfinals[0].sum()), rtol=1e-12)
+
+
+# ---- the eps sweep ----
+
+def test_the_eps_sweep_measures_a_v_in_both_dtypes_and_leaves_the_layer_alone():
+    from minirnn.gradcheck import sweep_eps
+    layer = minirnn.LSTM(2, 3, seed=2)
+    before = {k: v.copy() for k, v in layer.params.items()}
+    x = np.random.default_rng(0).standard_normal((4, 2, 2))
+    sweep = sweep_eps(layer, x, seed=1)
+    assert all(np.array_equal(before[k], layer.params[k]) for k in before)
+    assert list(sweep.errors) == ["float64", "float32"]
+    assert list(sweep.errors["float64"]) == ["x", "h0", "c0", "W_l0", "H_l0", "b_l0"]
+    eps64, err64 = sweep.minimum("float64")
+    eps32, err32 = sweep.minimum("float32")
+    assert err64 < 1e-7 and 1e-7 <= eps64 <= 1e-3                 # the bottom, near u^(1/3)
+    assert err32 > 100 * err64 and eps32 > 10 * eps64              # float32: higher, to the right
+    right, left = sweep.arms("float64")
+    assert 1.5 < right < 2.5 and -1.5 < left < -0.5               # eps^2 and u/eps
+    assert sweep.lost["float32"][-1] and not sweep.lost["float64"].any()   # 1 + 1e-10 == 1 in float32
+    text = str(sweep)
+    assert f"minimum {err64:.1e} at eps = {eps64:.0e}" in text and "Why a V" in text

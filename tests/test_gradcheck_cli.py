@@ -2,6 +2,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from minirnn.cli import main
@@ -60,3 +61,117 @@ def test_gradcheck_command_refuses_meaningless_settings(option, value, message, 
     assert code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+# ---- --sweep-eps ----
+
+def test_the_eps_sweep_draws_a_v_in_float64(tmp_path, capsys):
+    plot = tmp_path / "sweep.png"
+    assert main(["gradcheck", "gru", "--sweep-eps", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    float64, float32 = out.split("\nfloat32 ")
+    lines = [line.split() for line in float64.splitlines() if line[:6].strip().startswith("1e-")]
+    eps = [float(line[0]) for line in lines]
+    worst = [float(line[-1]) for line in lines]                   # the "max" column
+    assert eps == [10.0 ** -k for k in range(1, 11)]
+    k = int(np.argmin(worst))
+    assert worst[k] < 1e-7                                        # the bottom of the V
+    assert worst[0] > 100 * worst[k] and worst[-1] > 100 * worst[k]   # and both arms
+    assert f"minimum {worst[k]:.1e} at eps = {eps[k]:.0e}" in float64
+    assert "Why a V" in out and "u^(1/3)" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["sweep.png"]  # written atomically: no temp file left
+
+
+@pytest.mark.parametrize("args, message", [
+    (["lstm", "--plot", "x.png"], "--plot draws the eps sweep: add --sweep-eps"),
+    (["lstm", "--sweep-eps", "--dtype", "float32"], "--sweep-eps measures float64 and float32 both"),
+    ([], "give one cell: rnn, lstm or gru, or --cell MODULE:NAME"),
+])
+def test_gradcheck_options_that_do_not_go_together(args, message, capsys):
+    assert main(["gradcheck", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+# ---- --dtype float32 ----
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_a_float32_check_passes_and_says_why_its_tolerance(cell, capsys):
+    assert main(["gradcheck", cell, "--dtype", "float32", "--layers", "2", "--packed"]) == 0
+    out = capsys.readouterr().out
+    assert "dtype=float32" in out and "Tolerance 1e-03 by default, because float32 keeps 24 bits" in out
+    assert "PASS: all" in out and "within rel tol 1e-03" in out
+
+
+def test_a_float32_check_fails_a_wrong_float32_kernel(capsys, monkeypatch):
+    from minirnn.kernels import gru
+    real = gru.gru_backward
+
+    def scaled_dW(*args):
+        dx, dh0, dW, dH, db, db_hn = real(*args)
+        return dx, dh0, dW * np.float32(1.05), dH, db, db_hn
+    monkeypatch.setattr(gru, "gru_backward", scaled_dW)
+    assert main(["gradcheck", "gru", "--dtype", "float32"]) == 1
+    assert "FAIL: 1 of" in capsys.readouterr().out
+
+
+# ---- --cell: a cell of your own ----
+
+CELL_FILE = '''
+from minirnn.cells import rnn
+
+class Tanh:
+    state_names, gates = ("h",), 1
+
+    def step_forward(self, x, states_prev, p):
+        s, cache = rnn.rnn_step_forward(x, states_prev[0], p["W"], p["H"], p["b"])
+        return (s,), cache
+
+    def step_backward(self, dstates, cache):
+        dx, ds, dW, dH, db = rnn.rnn_step_backward(dstates[0], cache)
+        return dx, (ds,), {"W": dW, "H": dH, "b": db}
+
+class Wrong(Tanh):
+    def step_backward(self, dstates, cache):
+        dx, ds, dW, dH, db = rnn.rnn_step_backward(dstates[0], cache)
+        return dx, (ds,), {"W": dW, "H": 2 * dH, "b": db}
+
+class NotACell:
+    gates = 1
+'''
+
+
+def test_a_cell_of_your_own_from_a_file_or_a_module(tmp_path, capsys, monkeypatch):
+    (tmp_path / "mycells.py").write_text(CELL_FILE)
+    path = str(tmp_path / "mycells.py")
+    assert main(["gradcheck", "--cell", f"{path}:Tanh", "--layers", "2", "--bidirectional", "--packed"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("CellLayer(Tanh, 3, 4, num_layers=2, bidirectional=True")
+    assert "PASS: all 14 arrays" in out
+    assert main(["gradcheck", "--cell", f"{path}:Wrong"]) == 1
+    assert "FAIL: 1 of 5 arrays above rel tol 1e-07 (H_l0)" in capsys.readouterr().out
+    monkeypatch.chdir(tmp_path)                                   # a module in the current folder
+    assert main(["gradcheck", "--cell", "mycells:Tanh", "--dtype", "float32"]) == 0
+    assert "PASS: all 5 arrays" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("{dir}/nowhere.py:Tanh", "--cell: no file '{dir}/nowhere.py'"),
+    ("{dir}/mycells.py:Nope", "--cell: '{dir}/mycells.py' has no 'Nope'; its cells: Tanh, Wrong"),
+    ("{dir}/mycells.py:NotACell", "NotACell does not follow the cell protocol: no method step_forward"),
+    ("no_such_module_here:Tanh", "--cell: no module named 'no_such_module_here'"),
+    ("Tanh", "--cell: expected MODULE:NAME or FILE.py:NAME, got 'Tanh'"),
+])
+def test_a_cell_that_cannot_be_found_or_used_is_named(spec, message, tmp_path, capsys):
+    (tmp_path / "mycells.py").write_text(CELL_FILE)
+    assert main(["gradcheck", "--cell", spec.format(dir=tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message.format(dir=tmp_path) in err and "Traceback" not in err
+
+
+def test_a_cell_of_your_own_runs_on_numpy_only(tmp_path, capsys):
+    (tmp_path / "mycells.py").write_text(CELL_FILE)
+    assert main(["gradcheck", "--cell", f"{tmp_path}/mycells.py:Tanh", "--backend", "numba"]) == 2
+    assert "a cell of your own runs on the NumPy loop only" in capsys.readouterr().err
+    assert main(["gradcheck", "lstm", "--cell", f"{tmp_path}/mycells.py:Tanh"]) == 2
+    assert "give either lstm or --cell" in capsys.readouterr().err
