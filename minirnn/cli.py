@@ -2,6 +2,7 @@
 
     minirnn train       train a language model on the built-in corpus (or --text FILE)
     minirnn sample      generate text from a checkpoint
+    minirnn classify    train, evaluate and apply a text classifier (dataset | train | evaluate | predict)
     minirnn gradcheck   prove a layer's backward pass against finite differences
 
 Each job keeps its own options beside its code (minirnn/lm/cli.py for train and sample);
@@ -13,6 +14,7 @@ import sys
 import numpy as np
 
 from minirnn import arguments as types
+from minirnn.classify import cli as classify_cli
 from minirnn.lm import cli as lm_cli
 
 
@@ -82,6 +84,10 @@ def build_parser():
     lm_cli.add_sample_arguments(commands.add_parser(
         "sample", help="generate text from a checkpoint",
         description="Prime the network with a prompt, then generate one token at a time."))
+    classify_cli.add_classify_arguments(commands.add_parser(
+        "classify", help="classify labelled text: dataset | train | evaluate | predict",
+        description="Many-to-one: train Embedding -> recurrent layers -> Linear on labelled text "
+                    "(CSV or TSV), evaluate it, and classify new text."))
 
     add_gradcheck_arguments(commands.add_parser(
         "gradcheck", help="check a layer's gradients against finite differences",
