@@ -80,7 +80,7 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     texts, labels, lines = [], [], []
     for line, row in records:
         if len(row) < needed:
-            raise DataError(f"{path}, line {line}: {_count(len(row), 'field')}, expected at least "
+            raise DataError(f"{path}, line {line}: {count(len(row), 'field')}, expected at least "
                             f"{needed} ({_describe(text_at, label_at if need_labels else None)})")
         text = " ".join(row[i].strip() for i in text_at if row[i].strip())
         if not text:
@@ -209,7 +209,7 @@ def label_ids(data, classes, ignore_unknown=False, training_file=None):
         source = f"the training file {training_file}" if training_file else "the training file"
         raise DataError(f"{data.path}, line {data.lines[first]}: label {data.labels[first]!r} never "
                         f"appears in {source} (its classes: {_names(classes)}); "
-                        f"{_count(unknown.size, 'row')} in all have such labels. Fix them, or give "
+                        f"{count(unknown.size, 'row')} in all have such labels. Fix them, or give "
                         f"--ignore-unknown-labels to count them as wrong")
     return ids, int(unknown.size)
 
@@ -278,7 +278,7 @@ def _columns(path, layout, header, width, need_labels):
     try:
         label_at = _column(label_spec, header)
     except DataError as error:
-        if need_labels or layout.text_columns is None:
+        if need_labels or (header is None and layout.text_columns is None):   # the text is "all but the label"
             raise DataError(f"{where}: --label-column: {error}") from None
         label_at = None                              # prediction: the file need not have labels
     if layout.text_columns is not None:
@@ -305,7 +305,7 @@ def _column(spec, header):
         if int(spec) < 1:
             raise DataError(f"column numbers start at 1, got {spec}")
         if header is not None and int(spec) > len(header):
-            raise DataError(f"column {spec} does not exist: the header has {_count(len(header), 'column')}")
+            raise DataError(f"column {spec} does not exist: the header has {count(len(header), 'column')}")
         return int(spec) - 1
     if header is None:
         raise DataError(f"column {spec!r} is a name, but the file has no header (--no-header): "
@@ -339,6 +339,8 @@ def _names(names, limit=12):
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _count(n, noun):
-    """'1 field', '3 fields'."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+def count(n, noun, plural=None):
+    """A number and its noun, agreeing: '1 field', '3 fields', '2 classes' (with plural given),
+    '2.5 minutes'. Every message of this job that counts goes through it."""
+    number = f"{n:,}" if isinstance(n, (int, np.integer)) else f"{n:g}"
+    return f"{number} {noun if n == 1 else (plural or noun + 's')}"

@@ -23,7 +23,7 @@ import numpy as np
 
 from minirnn.atomic import atomic_write
 from minirnn.classify.batches import encode_texts
-from minirnn.classify.data import UNKNOWN, label_ids
+from minirnn.classify.data import UNKNOWN, count, label_ids
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
 from minirnn.threads import blas_threads
 
@@ -50,10 +50,10 @@ class Report(NamedTuple):
         for c, name in enumerate(self.classes):
             lines.append(f"{name:<{width}}{self.precision[c]:>10.3f}{self.recall[c]:>8.3f}"
                          f"{self.f1[c]:>8.3f}{self.support[c]:>9,}")
-        lines.append(f"accuracy {self.accuracy:.3f} on {self.n:,} documents (majority baseline "
+        lines.append(f"accuracy {self.accuracy:.3f} on {count(self.n, 'document')} (majority baseline "
                      f"{self.majority_baseline:.3f}), macro-F1 {self.macro_f1:.3f}, loss {self.loss:.4f} nats")
         if self.unknown:
-            lines.append(f"({_count(self.unknown, 'document')} with a label unknown to the model, counted wrong)")
+            lines.append(f"({count(self.unknown, 'document')} with a label unknown to the model, counted wrong)")
         lines.append("confusion matrix (rows: true class, columns: predicted class):")
         cell = max(6, len(f"{self.confusion.max():,}") + 2)
         short = [name[:cell - 1] for name in self.classes]
@@ -148,15 +148,12 @@ def evaluate_command(args):
     if args.json:
         print(report.to_json())
         return 0
-    print(f"{data.path}: {report.n:,} documents; checkpoint {checkpoint.path} "
-          f"(step {checkpoint.config['best']['step']})" + (f"; {cut:,} cut at {settings['max_length']} tokens" if cut else ""))
+    cut_note = f"; {cut:,} cut at {count(settings['max_length'], 'token')}" if cut else ""
+    print(f"{data.path}: {count(report.n, 'document')}; checkpoint {checkpoint.path} "
+          f"(step {checkpoint.config['best']['step']}){cut_note}")
     print(report.table())
     if args.plot != "none":
         path = args.plot or str(args.checkpoint).removesuffix(".npz") + "-confusion.png"
         if plot_confusion(report, path, title=data.path.rsplit("/", 1)[-1]) is not None:
             print(f"confusion matrix: {path}")
     return 0
-
-
-def _count(n, noun):
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")

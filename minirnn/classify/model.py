@@ -27,6 +27,7 @@ import numpy as np
 
 from minirnn.checkpoint import Checkpoint
 from minirnn.classify.batches import pad_batch, sorted_batches
+from minirnn.classify.data import count
 from minirnn.layers import Embedding, Linear
 from minirnn.losses import log_softmax
 from minirnn.recurrent import GRU, LSTM, RNN, Recurrent
@@ -224,7 +225,7 @@ def load_classifier(path, backend="numba"):
             or model_cfg["vocab_size"] != len(vocab) or not isinstance(classes, list) \
             or model_cfg["num_classes"] != len(classes):
         raise ValueError(f"checkpoint {checkpoint.path!r}: its model description does not match "
-                         f"its vocabulary ({len(vocab)} tokens) and classes")
+                         f"its vocabulary ({count(len(vocab), 'token')}) and classes")
     model = Classifier(model_cfg, backend=backend)
     checkpoint.load_params_into(model.params)
     model.training = False

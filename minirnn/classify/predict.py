@@ -17,7 +17,7 @@ import numpy as np
 
 from minirnn.atomic import atomic_write
 from minirnn.classify.batches import encode_texts
-from minirnn.classify.data import Layout, read_labelled_file
+from minirnn.classify.data import Layout, count, read_labelled_file
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
 from minirnn.threads import blas_threads
 
@@ -79,7 +79,7 @@ def predict_command(args):
     else:
         atomic_write(args.out, lambda f: _write_csv(f, header, rows), mode="w")
         counts = np.bincount(predicted, minlength=len(classes))
-        print(f"wrote {args.out}: {len(rows):,} documents, predicted "
+        print(f"wrote {args.out}: {count(len(rows), 'document')}, predicted "
               + ", ".join(f"{name} {n:,}" for name, n in zip(classes, counts)))
     return 0
 
