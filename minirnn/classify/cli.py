@@ -110,7 +110,8 @@ def add_train_arguments(p):
                        help="a second cell reads each document backwards; the two final states are "
                             "concatenated (default: bidirectional)")
     model.add_argument("--dropout", type=types.non_negative_float, metavar="P",
-                       help="dropout between stacked layers, needs --layers 2 or more "
+                       help="while training, zero this share of the features the Linear layer reads "
+                            "(and of the inputs between stacked layers) "
                             f"(default {d['dropout']})")
     model.add_argument("--pool", choices=["last", "mean"],
                        help="what the Linear layer reads: the final state at each document's own "

@@ -1,7 +1,7 @@
 """The many-to-one model: a document's token ids -> one score per class.
 
     ids (T, B) --embed--> x (T, B, D) --rnn(lengths)--> y (T, B, K*N), final state h (L*K, B, N)
-        --pool--> features (B, K*N) --head--> logits (B, C) --softmax CE--> loss
+        --pool--> features (B, K*N) --dropout--> --head--> logits (B, C) --softmax CE--> loss
 
     T steps (the batch's longest document), B documents, D embedding size, N hidden
     units, L layers, K directions (2 when bidirectional), C classes.
@@ -14,9 +14,14 @@ Two ways to turn a sequence of states into one vector (``pool``):
            token) beside the forward one. PyTorch's h_n[-K:] with packed sequences.
     mean   the last layer's outputs averaged over each document's real steps.
 
-Each pooling is a forward/backward pair in the style of CS231n's rnn_layers.py; the
-layers themselves are minirnn's Embedding, RNN/LSTM/GRU and Linear, and the loss is
-minirnn.softmax_cross_entropy.
+While training, ``dropout`` P zeroes each feature with probability P and scales the rest
+by 1/(1-P) (inverted dropout, as torch.nn.Dropout), and acts between stacked layers
+(the recurrent layer's own dropout, as torch.nn.GRU's): a few thousand documents are
+learned by heart within a few epochs, and dropout delays that.
+
+Each pooling, and the dropout, is a forward/backward pair in the style of CS231n's
+rnn_layers.py; the layers themselves are minirnn's Embedding, RNN/LSTM/GRU and Linear,
+and the loss is minirnn.softmax_cross_entropy.
 
 The network is described by a small dict, stored in every checkpoint:
 
@@ -80,6 +85,17 @@ def mean_pool_backward(dfeatures, cache):
     return np.broadcast_to(dfeatures / counts, shape)     # (T, B, F), the same for every step
 
 
+def dropout_forward(features, p, rng):
+    """Inverted dropout: features (B, F) -> (out, mask), mask (B, F) of 0 and 1/(1-p)."""
+    mask = (rng.random(features.shape) >= p).astype(features.dtype) / features.dtype.type(1 - p)
+    return features * mask, mask
+
+
+def dropout_backward(dout, mask):
+    """dout (B, F) -> dfeatures: only the kept features pass their gradient, scaled alike."""
+    return dout * mask
+
+
 # ---- the model ----
 
 class Classifier:
@@ -119,17 +135,22 @@ class Classifier:
             else:
                 features, pool_cache = mean_pool_forward(y, lengths)                   # (B, K*N)
             _require_finite(features, "the recurrent layer's outputs")
+            mask = None
+            if self.training and self.config["dropout"] > 0:   # the same generator as the layer's dropout
+                features, mask = dropout_forward(features, self.config["dropout"], self.rnn.rng)
             logits = self.head.forward(features)               # (B, C)
             _require_finite(logits, "the logits")
-        self._cache = (y.shape, pool_cache)
+        self._cache = (y.shape, pool_cache, mask)
         return logits
 
     def backward(self, dlogits):
         """dlogits (B, C) -> None; fills self.grads (the ids are not differentiable)."""
         if self._cache is None:
             raise RuntimeError("Classifier.backward called before forward")
-        y_shape, pool_cache = self._cache
+        y_shape, pool_cache, mask = self._cache
         dfeatures = self.head.backward(dlogits)                # (B, K*N)
+        if mask is not None:
+            dfeatures = dropout_backward(dfeatures, mask)
         if self.config["pool"] == "last":
             dh = last_state_backward(dfeatures, pool_cache)    # (L*K, B, N)
             # nothing reaches the LSTM's final cell state c, and the outputs y get no gradient
@@ -154,7 +175,7 @@ class Classifier:
 
     @training.setter
     def training(self, mode):
-        self.rnn.training = mode                               # the only module with dropout
+        self.rnn.training = mode                               # dropout on or off, here and in the layer
 
     @property
     def dropout_rng(self):
@@ -183,9 +204,6 @@ def model_config(vocab_size, num_classes, embed_size=64, cell="gru", hidden_size
               "dtype": str(float_dtype(dtype))}
     if config["num_classes"] < 2:
         raise ValueError(f"num_classes must be at least 2, got {num_classes}")
-    if config["dropout"] > 0 and config["layers"] == 1:
-        raise ValueError(f"dropout acts between stacked layers; with layers=1 it would do nothing "
-                         f"(got dropout={dropout}): use layers >= 2 or dropout 0")
     return config
 
 

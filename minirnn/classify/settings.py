@@ -68,9 +68,6 @@ def resolve_settings(args):
             settings["epochs"], settings["minutes"] = given.get("epochs"), given.get("minutes")
     if settings["epochs"] is None and settings["minutes"] is None:
         settings["epochs"] = DEFAULT_EPOCHS
-    if settings["dropout"] > 0 and settings["layers"] == 1:
-        raise ValueError(f"--dropout {settings['dropout']:g} acts between stacked layers and needs "
-                         f"--layers 2 or more")
     return settings, checkpoint
 
 

@@ -1,7 +1,8 @@
 """Tests of minirnn/classify/model.py: the many-to-one classifier.
 
 - every gradient (embedding, recurrent layers, head) matches central finite differences
-  in float64, for each cell, each pooling, one and two directions, two layers, ragged lengths;
+  in float64, for each cell, each pooling, one and two directions, two layers, ragged
+  lengths, and with dropout;
 - padding never changes the model's output for a sequence: a document alone, or padded
   in a batch with longer ones, gets the same logits (hypothesis);
 - the same model in PyTorch with packed sequences gives the same logits and gradients;
@@ -44,6 +45,29 @@ def test_gradients_match_finite_differences(cell, pool, bidirectional):
     model.backward(dlogits)
     report = check_gradients(loss, model.params, model.grads, max_entries=40)
     assert report.passed(), report
+
+
+def test_gradients_with_dropout_match_finite_differences():
+    """Dropout's mask comes from the layer's generator: reset it before every forward, so
+    that each evaluation of the loss drops the same features."""
+    model = Classifier(config(cell="gru", layers=2, dropout=0.4, dtype="float64"))
+    rng = np.random.default_rng(4)
+    ids, lengths = ragged_batch(rng, [5, 2, 4])
+    labels = rng.integers(0, 3, 3)
+    state = model.dropout_rng.bit_generator.state
+
+    def forward():
+        model.dropout_rng.bit_generator.state = state
+        return model.forward(ids, lengths)
+
+    loss = lambda: softmax_cross_entropy(forward(), labels)[0]
+    _, dlogits = softmax_cross_entropy(forward(), labels)
+    model.backward(dlogits)
+    assert (model._cache[2] == 0).any()                                # some features were dropped
+    report = check_gradients(loss, model.params, model.grads, max_entries=40)
+    assert report.passed(), report
+    model.training = False                                             # evaluation: no dropout
+    np.testing.assert_array_equal(model.forward(ids, lengths), model.forward(ids, lengths))
 
 
 @few
@@ -114,7 +138,7 @@ def test_diverged_weights_raise_not_finite_without_warnings(where):
 def test_config_is_checked():
     with pytest.raises(ValueError, match="num_classes must be at least 2"):
         model_config(vocab_size=10, num_classes=1)
-    with pytest.raises(ValueError, match="dropout acts between stacked layers"):
-        model_config(vocab_size=10, num_classes=2, dropout=0.5)
+    with pytest.raises(ValueError, match=r"dropout must be a number in \[0, 1\)"):
+        model_config(vocab_size=10, num_classes=2, dropout=1.0)
     with pytest.raises(ValueError, match="pool must be one of 'last', 'mean'"):
         model_config(vocab_size=10, num_classes=2, pool="max")
