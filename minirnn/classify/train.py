@@ -22,6 +22,7 @@ majority-class baseline, keeps the checkpoint with the best validation accuracy,
 the end evaluates the best checkpoint on the test file (evaluate.py).
 """
 import math
+import os
 import time
 import zlib
 from pathlib import Path
@@ -210,8 +211,8 @@ class ClassifierRun:
         s = settings
         layout = Layout(s["label_column"], None if s["text_columns"] is None else tuple(s["text_columns"]),
                         s["header"], s["sep"])
-        classes, splits = read_splits(s["train"], s["valid"], s["test"], layout, s["class_names"],
-                                      s["ignore_unknown_labels"], s["seed"])
+        classes, splits = read_splits(*(_shown(s[key]) for key in ("train", "valid", "test")), layout,
+                                      _shown(s["class_names"]), s["ignore_unknown_labels"], s["seed"])
         if checkpoint is None:
             vocab = Vocabulary.build(splits["train"].data.texts, LEVELS[s["level"]],
                                      max_size=s["max_vocab"], min_count=s["min_count"])
@@ -377,10 +378,26 @@ class ClassifierRun:
         print(f"\n{'test' if name == 'test' else 'validation'} set: {split.source}")
         print(report.table())
         plot = plot_confusion(report, self.saved_to.with_name(self.saved_to.stem + "-confusion.png"),
-                              title=f"{Path(split.source).name if name == 'test' else 'validation'}, "
-                                    f"{self.model.config['cell'].upper()} classifier")
+                              title=f"{Path(split.source).name if name == 'test' else 'validation'}: "
+                                    f"{_describe(self.model.config)}")
         if plot is not None:
             print(f"confusion matrix: {plot}")
         data = f" --data {split.source}" if name == "test" else ""
         print(f"\nmore: minirnn classify evaluate --checkpoint {self.saved_to}{data}\n"
               f"      minirnn classify predict --checkpoint {self.saved_to} --text \"...\"")
+
+
+def _shown(path):
+    """A path as the log shows it: relative to the working directory when inside it.
+    (The settings keep absolute paths, so that --resume works from anywhere.)"""
+    if path is None:
+        return None
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def _describe(config):
+    """'bidirectional GRU(64), mean pooling' for titles."""
+    return (("bidirectional " if config["bidirectional"] else "") + f"{config['cell'].upper()}"
+            f"({config['hidden_size']})" + (f" x {config['layers']}" if config["layers"] > 1 else "")
+            + f", {config['pool']} pooling")
