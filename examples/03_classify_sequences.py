@@ -83,7 +83,7 @@ def accuracy(model, sequences, labels):
 def train(cell, train_ids, train_labels, valid_ids, valid_labels, V, args):
     """Embedding -> RNN or LSTM -> final state -> Linear(2), trained by the library's loop."""
     config = model_config(V, num_classes=2, embed_size=args.embed, cell=cell, hidden_size=args.hidden,
-                          bidirectional=args.bidirectional, pool="last", dtype="float32")
+                          bidirectional=args.bidirectional, dropout=0.0, pool="last", dtype="float32")
     model = Classifier(config, seed=args.seed)
     trainer = Trainer(model, train_ids, train_labels, batch_size=args.batch_size, lr=args.lr,
                       clip=5.0, seed=args.seed)

@@ -25,8 +25,8 @@ and the loss is minirnn.softmax_cross_entropy.
 
 The network is described by a small dict, stored in every checkpoint:
 
-    {"vocab_size": 5000, "num_classes": 4, "embed_size": 64, "cell": "gru", "hidden_size": 64,
-     "layers": 1, "bidirectional": true, "dropout": 0.0, "pool": "last", "dtype": "float32"}
+    {"vocab_size": 4557, "num_classes": 4, "embed_size": 128, "cell": "gru", "hidden_size": 128,
+     "layers": 1, "bidirectional": true, "dropout": 0.5, "pool": "mean", "dtype": "float32"}
 """
 import numpy as np
 
@@ -189,9 +189,10 @@ class Classifier:
                 f"-> {c['pool']} -> Linear({c['num_classes']}), {c['dtype']})")
 
 
-def model_config(vocab_size, num_classes, embed_size=64, cell="gru", hidden_size=64, layers=1,
-                 bidirectional=True, dropout=0.0, pool="last", dtype="float32"):
-    """The dict that describes a network (every value checked)."""
+def model_config(vocab_size, num_classes, embed_size=128, cell="gru", hidden_size=128, layers=1,
+                 bidirectional=True, dropout=0.5, pool="mean", dtype="float32"):
+    """The dict that describes a network (every value checked). The defaults are those of
+    `minirnn classify train` (settings.py says how they were chosen)."""
     config = {"vocab_size": positive_int("vocab_size", vocab_size),
               "num_classes": positive_int("num_classes", num_classes),
               "embed_size": positive_int("embed_size", embed_size),
