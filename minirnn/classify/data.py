@@ -58,6 +58,16 @@ class Layout(NamedTuple):
     sep: str = None
 
 
+def saved_layout(settings, label_column=None, text_columns=None, header=None, sep=None):
+    """The layout a checkpoint was trained with (its settings), each part replaced when given:
+    evaluate and predict read new files the way training read its own."""
+    saved_text = settings["text_columns"]
+    return Layout(label_column or settings["label_column"],
+                  tuple(text_columns) if text_columns else (None if saved_text is None else tuple(saved_text)),
+                  settings["header"] if header is None else header,
+                  sep or settings["sep"])
+
+
 def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True):
     """Read a CSV/TSV file of labelled text. Returns a LabelledText.
 

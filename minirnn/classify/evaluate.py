@@ -23,7 +23,7 @@ import numpy as np
 
 from minirnn.atomic import atomic_write
 from minirnn.classify.batches import encode_texts
-from minirnn.classify.data import UNKNOWN, count, label_ids
+from minirnn.classify.data import UNKNOWN, count, label_ids, read_labelled_file, saved_layout
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
 from minirnn.threads import blas_threads
 
@@ -130,11 +130,12 @@ def plot_confusion(report, path, title):
 
 def evaluate_command(args):
     """`minirnn classify evaluate`: a checkpoint on a labelled file; table and PNG, or --json."""
-    from minirnn.classify.predict import read_with_checkpoint_layout   # predict.py comes after this file
     with blas_threads(1):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]
-        data = read_with_checkpoint_layout(args, checkpoint.config, need_labels=True)
+        layout = saved_layout(settings, args.label_column, args.text_columns, args.header, args.sep)
+        # with --class-names in training, integer label k is the k-th class: the checkpoint's classes
+        data = read_labelled_file(args.data, layout, classes if settings["class_names"] else None)
         labels, unknown = label_ids(data, classes, args.ignore_unknown_labels,
                                     training_file=settings["train"])
         sequences, cut = encode_texts(vocab, data.texts, settings["max_length"])

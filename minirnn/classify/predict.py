@@ -17,7 +17,7 @@ import numpy as np
 
 from minirnn.atomic import atomic_write
 from minirnn.classify.batches import encode_texts
-from minirnn.classify.data import Layout, count, read_labelled_file
+from minirnn.classify.data import count, read_labelled_file, saved_layout
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
 from minirnn.threads import blas_threads
 
@@ -28,29 +28,17 @@ def predict_texts(model, vocab, texts, max_length):
     return predict_proba(model, sequences)
 
 
-def read_with_checkpoint_layout(args, config, need_labels):
-    """Read ``args.data`` with the columns, header and delimiter the checkpoint (its
-    ``config``) was trained with, each replaced by its option when given."""
-    settings = config["settings"]
-    saved = Layout(settings["label_column"], settings["text_columns"], settings["header"], settings["sep"])
-    layout = Layout(args.label_column or saved.label_column,
-                    tuple(args.text_columns) if args.text_columns else
-                    (None if saved.text_columns is None else tuple(saved.text_columns)),
-                    saved.header if args.header is None else args.header,
-                    args.sep or saved.sep)
-    # with --class-names in training, integer label k is the k-th class: the checkpoint's classes
-    class_names = config["classes"] if settings["class_names"] is not None else None
-    return read_labelled_file(args.data, layout, class_names, need_labels=need_labels)
-
-
 def predict_command(args):
     """`minirnn classify predict`: print (or write) the predicted classes."""
     with blas_threads(1):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]
         if args.data is not None:
-            data = read_with_checkpoint_layout(args, checkpoint.config, need_labels=False)
+            layout = saved_layout(settings, args.label_column, args.text_columns, args.header, args.sep)
+            data = read_labelled_file(args.data, layout, class_names=None, need_labels=False)
             texts, lines, source = data.texts, data.lines, data.path
+            if args.text:
+                raise ValueError("give --text or --data, not both")
         elif args.text:
             empty = [i + 1 for i, text in enumerate(args.text) if not text.strip()]
             if empty:

@@ -198,9 +198,10 @@ def train_command(args):
 class ClassifierRun:
     """A `minirnn classify train` run: data, vocabulary, model, trainer, log, checkpoint."""
 
-    def __init__(self, settings, classes, splits, vocab, encoded, model, trainer):
+    def __init__(self, settings, classes, splits, vocab, encoded, cut, model, trainer):
         self.settings, self.classes, self.splits, self.vocab = settings, classes, splits, vocab
-        self.encoded, self.model, self.trainer = encoded, model, trainer   # encoded: split -> id arrays
+        self.encoded, self.cut = encoded, cut     # per split: the id arrays, how many were cut at max_length
+        self.model, self.trainer = model, trainer
         self.best = None                     # {"step", "accuracy", "loss"} of the saved checkpoint
         self.history = {"step": [], "epoch": [], "train_loss": [], "valid_loss": [], "valid_accuracy": []}
         self.saved_to, self.out = None, None
@@ -227,8 +228,7 @@ class ClassifierRun:
         model = Classifier(config, seed=s["seed"], backend=backend)
         trainer = Trainer(model, encoded["train"], splits["train"].labels, s["batch_size"], s["lr"],
                           s["clip"], s["seed"])
-        run = cls(s, classes, splits, vocab, encoded, model, trainer)
-        run.cut = cut
+        run = cls(s, classes, splits, vocab, encoded, cut, model, trainer)
         if checkpoint is not None:
             run._restore(checkpoint)
         return run

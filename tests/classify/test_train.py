@@ -167,3 +167,25 @@ def test_a_diverging_run_says_so_and_keeps_its_last_good_checkpoint(files, tmp_p
     kept = Checkpoint(out)                                             # readable, finite
     assert kept.config["best"] is None or np.isfinite(kept.config["best"]["loss"])
     assert good.path == kept.path
+
+
+def test_ag_news_layout_as_distributed(tmp_path, capsys):
+    """No header, class index 1-3, title and description, a classes file: the README's command."""
+    names = list(TOPICS)
+    def rows(n, seed):
+        return "".join(f'"{names.index(label) + 1}","{text.split()[0]}","{text}"\n'
+                       for label, text in labelled_rows(n, seed))
+    (tmp_path / "train.csv").write_text(rows(300, 0), encoding="utf-8")
+    (tmp_path / "test.csv").write_text(rows(60, 1), encoding="utf-8")
+    (tmp_path / "classes.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+    out = tmp_path / "ag.npz"
+    assert main(["classify", "train", "--train", str(tmp_path / "train.csv"), "--test", str(tmp_path / "test.csv"),
+                 "--no-header", "--class-names", str(tmp_path / "classes.txt"), "--out", str(out),
+                 "--epochs", "3", "--eval-every", "10", *SMALL]) == 0
+    log = capsys.readouterr().out
+    assert "in 3 classes (space" in log                               # the names, in classes.txt's order
+    assert Checkpoint(out).config["classes"] == names
+    assert main(["classify", "evaluate", "--checkpoint", str(out), "--data", str(tmp_path / "test.csv"),
+                 "--json"]) == 0                                       # the layout is the checkpoint's
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 60 and report["accuracy"] > report["majority_baseline"] + 0.3
