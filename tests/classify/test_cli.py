@@ -162,3 +162,15 @@ def test_missing_or_broken_checkpoint(tmp_path, capsys):
 def test_predict_refuses_empty_text(run, capsys):
     assert main(["classify", "predict", "--checkpoint", str(run["checkpoint"]), "--text", "ok", "--text", " "]) == 2
     assert "--text number 2 is empty" in capsys.readouterr().err
+
+
+def test_a_checkpoint_holding_nan_is_refused_on_loading(run, tmp_path, capsys):
+    from minirnn.checkpoint import save_checkpoint
+    good = Checkpoint(run["checkpoint"])
+    params = {name: value.copy() for name, value in good.params.items()}
+    params["head.W"][0, 0] = np.nan
+    bad = tmp_path / "nan.npz"
+    save_checkpoint(bad, params, good.optim_state, good.vocab_arrays, good.config)
+    assert main(["classify", "predict", "--checkpoint", str(bad), "--text", "rocket"]) == 2
+    err = capsys.readouterr().err
+    assert "holds NaN or inf in 'params/head.W' (1 non-finite value of" in err

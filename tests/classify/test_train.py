@@ -189,3 +189,20 @@ def test_ag_news_layout_as_distributed(tmp_path, capsys):
                  "--json"]) == 0                                       # the layout is the checkpoint's
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 60 and report["accuracy"] > report["majority_baseline"] + 0.3
+
+
+def test_an_absurd_validation_loss_is_never_saved_as_the_best(files, tmp_path):
+    """Finite but enormous weights: every prediction certain and often wrong. The run stops
+    in the user's terms and writes no checkpoint (nor replaces a good one)."""
+    from minirnn.classify.train import Diverged
+    from minirnn.progress import Progress
+    settings = {**DEFAULTS, "train": str(files["train"]), "epochs": 1, "hidden_size": 8, "embed_size": 8}
+    run = ClassifierRun.start(settings)
+    run.out, run.progress = tmp_path / "absurd.npz", Progress("lines", None, 1)
+    run.model.params["head.W"][...] *= 1e30                        # logits of order 1e30
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(Diverged, match=r"the validation loss is .* nats \(guessing uniformly scores "
+                                           r"1.099\); try a smaller --lr or --clip; no checkpoint was written"):
+            run._validate()
+    assert not run.out.exists()
