@@ -368,8 +368,9 @@ class ClassifierRun:
             return
         Checkpoint(self.saved_to, kind=CHECKPOINT_KIND).load_params_into(self.model.params)
         b = self.best
-        print(f"best validation accuracy {b['accuracy']:.3f} (loss {b['loss']:.4f}) at step {b['step']} "
-              f"(epoch {b['epoch']:g}), saved in {self.saved_to}")
+        baseline = majority_baseline(self.splits["train"].labels, self.splits["valid"].labels)
+        print(f"best validation accuracy {b['accuracy']:.3f} (majority baseline {baseline:.3f}; loss "
+              f"{b['loss']:.4f}) at step {b['step']} (epoch {b['epoch']:g}), saved in {self.saved_to}")
         name = "test" if self.splits["test"] is not None else "valid"
         split = self.splits[name]
         p = predict_proba(self.model, self.encoded[name])

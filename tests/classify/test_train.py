@@ -90,10 +90,8 @@ def test_a_short_run_beats_the_majority_baseline_by_far(trained, files):
     assert 0.4 < baseline < 0.6                                  # the largest class, about half
     assert accuracy > baseline + 0.35, log
     for line in log.splitlines():                                # every accuracy beside the baseline
-        if "accuracy" in line and "best validation" not in line:
+        if "accuracy" in line:
             assert "majority baseline" in line, line
-    assert (checkpoint.path.removesuffix(".npz") + "-confusion.png").endswith("-confusion.png")
-    assert (files["folder"] / "x").parent.exists()
     png = checkpoint.path.removesuffix(".npz") + "-confusion.png"
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
