@@ -20,7 +20,7 @@ and consecutive paragraphs of the same module are packed together until they hol
 least ``MIN_WORDS`` words; a paragraph that alone holds more than ``MAX_WORDS`` is
 skipped, and a pack that would grow past it starts again. Line breaks become spaces,
 and a document that repeats an earlier one word for word is left out.
-Python 3.11.7 gives 2,447 documents (65 words on average); another Python version
+Python 3.11.7 gives 2,442 documents (65 words on average); another Python version
 gives somewhat different ones, always the same for the same version.
 
 The test set is a stratified, seeded ``TEST_FRACTION`` of the documents
