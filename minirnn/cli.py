@@ -2,6 +2,7 @@
 
     minirnn train       train a language model on the built-in corpus (or --text FILE)
     minirnn sample      generate text from a checkpoint
+    minirnn classify    train, evaluate and apply a text classifier (dataset | train | evaluate | predict)
     minirnn inspect     see inside a trained language model: units, gates, predictions
     minirnn gradcheck   prove a layer's backward pass against finite differences
 
@@ -15,6 +16,7 @@ import textwrap
 import numpy as np
 
 from minirnn import arguments as types
+from minirnn.classify import cli as classify_cli
 from minirnn.inspect import cli as inspect_cli
 from minirnn.lm import cli as lm_cli
 
@@ -165,6 +167,10 @@ def build_parser():
     lm_cli.add_sample_arguments(commands.add_parser(
         "sample", help="generate text from a checkpoint",
         description="Prime the network with a prompt, then generate one token at a time."))
+    classify_cli.add_classify_arguments(commands.add_parser(
+        "classify", help="classify labelled text: dataset | train | evaluate | predict",
+        description="Many-to-one: train Embedding -> recurrent layers -> Linear on labelled text "
+                    "(CSV or TSV), evaluate it, and classify new text."))
 
     inspect_cli.add_inspect_arguments(commands.add_parser(
         "inspect", help="see inside a trained language model: units, gates, predictions",

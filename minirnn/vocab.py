@@ -1,12 +1,24 @@
 """From text to tokens to ids, and back.
 
-Two tokenizers, both of which give back the exact text when the tokens are joined:
+Three tokenizers (a vocabulary's *level*). The first two are for generating text: they
+give back the exact text when the tokens are joined.
 
     char   every character is a token:              "Hi there." -> H i ␣ t h e r e .
     word   a word with the space before it, one punctuation mark with the space
            before it, or a run of whitespace (as GPT-2's tokenizer does, so most
            words cost one token, not two):            "Hi there." -> "Hi" " there" "."
            Case is kept: "The" and " the" are different tokens.
+
+The third is for classifying text, where what matters is which words occur, not how
+they were typed:
+
+    basic_english   the text lowercased, then split into words and punctuation marks;
+           whitespace is dropped:             "Hi there, you!" -> "hi" "there" "," "you" "!"
+           "The", "the" and " the" are one token, and "don't" is "don" "'" "t".
+           Named after torchtext's tokenizer of that name, which the lesson's AG News
+           exercise uses and which does the same, except that it deletes '"', ';' and
+           ':' where this one keeps every punctuation mark as its own token.
+           Lossy: decode() joins the tokens with single spaces.
 
 A ``Vocabulary`` numbers the tokens. Three ids are reserved and belong to no text:
 
@@ -30,20 +42,27 @@ from minirnn.validate import counted, one_of, positive_int
 PAD, UNK, EOS = 0, 1, 2
 RESERVED = ("<pad>", "<unk>", "<eos>")          # the labels of ids 0, 1, 2
 DECODED_RESERVED = ("", "\N{REPLACEMENT CHARACTER}", "\n")   # what decode() writes for them
-LEVELS = ("char", "word")
+LEVELS = ("char", "word", "basic_english")
 
 # a word with its leading space, a punctuation mark with its leading space, or whitespace:
 # every character is \w, \s or neither, so the matches cover the whole text
 WORD_PATTERN = re.compile(r" ?\w+| ?[^\w\s]|\s+")
+# a word, or one punctuation mark; whitespace matches neither and so is dropped
+BASIC_ENGLISH_PATTERN = re.compile(r"\w+|[^\w\s]")
 
 
 def tokenize(text, level):
-    """Split a str into tokens (a list of str) whose concatenation is the text."""
+    """Split a str into tokens (a list of str). At the "char" and "word" levels the
+    tokens join to the text; at "basic_english" they are its lowercased words and
+    punctuation marks."""
     if not isinstance(text, str):
         raise TypeError(f"tokenize: text must be a str, got {type(text).__name__}")
-    if one_of("level", level, LEVELS) == "char":
+    level = one_of("level", level, LEVELS)
+    if level == "char":
         return list(text)
-    return WORD_PATTERN.findall(text)
+    if level == "word":
+        return WORD_PATTERN.findall(text)
+    return BASIC_ENGLISH_PATTERN.findall(text.lower())
 
 
 class Vocabulary:
@@ -129,7 +148,8 @@ class Vocabulary:
         return np.concatenate(pieces).astype(np.int64) if pieces else np.zeros(0, np.int64)
 
     def decode(self, ids):
-        """ids (n,) -> str. Reserved ids become DECODED_RESERVED: '', U+FFFD, '\\n'."""
+        """ids (n,) -> str. Reserved ids become DECODED_RESERVED: '', U+FFFD, '\\n'.
+        At the basic_english level the tokens are joined with single spaces."""
         ids = np.asarray(ids)
         if ids.ndim != 1 or not (ids.size == 0 or np.issubdtype(ids.dtype, np.integer)):
             raise ValueError(f"decode: ids must be a 1-D integer array, got shape {ids.shape} "
@@ -138,7 +158,8 @@ class Vocabulary:
             raise ValueError(f"decode: ids must lie in [0, {len(self)}), "
                              f"got values from {ids.min()} to {ids.max()}")
         table = DECODED_RESERVED + self.tokens[len(RESERVED):]
-        return "".join(table[i] for i in ids.tolist())
+        separator = " " if self.level == "basic_english" else ""     # its whitespace was dropped
+        return separator.join(table[i] for i in ids.tolist() if table[i])
 
     def to_arrays(self):
         """Plain NumPy arrays for a checkpoint (no pickle):

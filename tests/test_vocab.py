@@ -4,8 +4,12 @@
 - a vocabulary round-trips text, keeps its reserved ids apart from every real token
   (even the literal strings "<pad>", "<unk>", "<eos>"), maps unknown tokens to <unk>
   or, strictly, names them, and survives np.savez / np.load(allow_pickle=False);
-- min_count and max_size keep exactly the frequent tokens.
+- min_count and max_size keep exactly the frequent tokens;
+- the basic_english level (for classifying) lowercases, splits punctuation off words,
+  drops whitespace, and its vocabulary survives a checkpoint like the others.
 """
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -13,7 +17,7 @@ from hypothesis import given, settings, strategies as st
 from minirnn.vocab import EOS, PAD, RESERVED, UNK, Vocabulary, tokenize
 
 few = settings(max_examples=25, deadline=None)
-LEVELS = ["char", "word"]
+LEVELS = ["char", "word"]                    # the levels whose tokens join to the text
 texts = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
                 max_size=200)
 tricky = ["<pad>", "<unk>", "<eos>", " <pad>", "\n\n    ", "  ", "\t", "é", "日本", "x\u0301"]
@@ -38,10 +42,32 @@ def test_word_tokens_carry_their_leading_space():
 
 
 def test_tokenize_rejects_bad_input():
-    with pytest.raises(ValueError, match="level must be one of 'char', 'word', got 'byte'"):
+    with pytest.raises(ValueError, match="level must be one of 'char', 'word', 'basic_english', got 'byte'"):
         tokenize("abc", "byte")
     with pytest.raises(TypeError, match="text must be a str"):
         tokenize(b"abc", "char")
+
+
+def test_basic_english_lowercases_and_splits_punctuation():
+    assert tokenize("Hi there, you!\n\tThe END: (don't)", "basic_english") == \
+        ["hi", "there", ",", "you", "!", "the", "end", ":", "(", "don", "'", "t", ")"]
+    assert tokenize("  \n ", "basic_english") == []
+    assert tokenize("x...y", "basic_english") == ["x", ".", ".", ".", "y"]   # one mark, one token
+
+
+@few
+@given(texts_with_tricky_bits)
+def test_basic_english_tokens_are_lowercase_words_or_single_marks(text):
+    tokens = tokenize(text, "basic_english")
+    assert all(re.fullmatch(r"\w+|[^\w\s]", token) for token in tokens)    # a word or one mark
+    assert tokenize(" ".join(tokens), "basic_english") == tokens              # already normal
+    assert "".join(tokens) == "".join(text.lower().split())                   # only whitespace is lost
+
+
+@few
+@given(st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=200))
+def test_basic_english_ignores_case(text):
+    assert tokenize(text.upper(), "basic_english") == tokenize(text.lower(), "basic_english")
 
 
 # ---- the vocabulary ----
@@ -157,6 +183,26 @@ def test_vocabulary_survives_savez_without_pickle(tmp_path_factory, level, text)
         loaded = Vocabulary.from_arrays(arrays)
     assert loaded == vocab
     assert loaded.decode(loaded.encode(text)) == text
+
+
+@few
+@given(texts_with_tricky_bits)
+def test_basic_english_vocabulary_round_trip(tmp_path_factory, text):
+    vocab = Vocabulary.build(text, "basic_english")
+    ids = vocab.encode(text.upper() if text.isascii() else text)
+    assert (ids >= len(RESERVED)).all()
+    decoded = vocab.decode(ids)
+    assert tokenize(decoded, "basic_english") == tokenize(text, "basic_english")
+    path = tmp_path_factory.mktemp("vocab") / "vocab.npz"
+    np.savez(path, **vocab.to_arrays())
+    with np.load(path, allow_pickle=False) as arrays:
+        assert Vocabulary.from_arrays(arrays) == vocab
+
+
+def test_basic_english_decode_joins_with_spaces():
+    vocab = Vocabulary.build("Return the value.", "basic_english")
+    assert vocab.decode(vocab.encode("RETURN the unseen value .")) == "return the \N{REPLACEMENT CHARACTER} value ."
+    assert vocab.decode(np.array([PAD, vocab.ids["the"], PAD])) == "the"     # padding decodes to nothing
 
 
 def test_from_arrays_rejects_bad_arrays():

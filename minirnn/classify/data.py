@@ -1,0 +1,356 @@
+"""Labelled text from a CSV or TSV file: its rows, columns and labels, and the splits.
+
+    train.csv (label,text rows) -> LabelledText: texts, labels, the line each row starts on
+                                -> classes (from the training file) -> label ids (n,)
+                                -> training / validation split (stratified, seeded)
+
+A file is read with the standard library's csv module (quoted fields, embedded line
+breaks, doubled quotes: whatever a spreadsheet writes), as UTF-8 with or without a
+byte-order mark. The delimiter follows the file's extension (``.tsv`` and ``.tab`` a tab,
+anything else a comma) unless ``sep`` says otherwise.
+
+Columns are chosen by name (with a header, the default: columns ``label`` and ``text``)
+or by 1-based number (``"1"``, ``"3"``); without a header the label is column 1 and the
+text every other column unless told. Several text columns are joined with a space, as
+AG News's title and description are. Labels are strings as written (surrounding spaces
+cut); with ``class_names`` (AG News's classes.txt, one name per line) an integer label k
+is the k-th name.
+
+Every problem in a file is a ``DataError`` (a ValueError) that names the file, the line
+and what was expected, raised before any training.
+"""
+import csv
+import io
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+UNKNOWN = -1                   # the label id of a row whose label the training file never had
+VALID_FRACTION = 0.1           # without a validation file, this share of the training file
+
+
+class DataError(ValueError):
+    """A problem with a data file: the message names the file, the line and what was expected."""
+
+
+class LabelledText(NamedTuple):
+    """A labelled file as read: one entry per row of data."""
+    texts: list          # str: the text columns joined
+    labels: list         # str: the label as written (or its class name, with class_names)
+    lines: list          # int: the line of the file where the row starts (1-based)
+    path: str            # the file, for messages
+
+
+class Layout(NamedTuple):
+    """How to read a file's rows: which columns hold the label and the text.
+
+    label_column   a header name, or a 1-based column number as a str; None: "label" with
+                   a header, "1" without
+    text_columns   a tuple of names or numbers; None: ("text",) with a header, every
+                   column but the label's without
+    header         whether the first row names the columns
+    sep            the delimiter; None: from the file's extension
+    """
+    label_column: str = None
+    text_columns: tuple = None
+    header: bool = True
+    sep: str = None
+
+
+def saved_layout(settings, label_column=None, text_columns=None, header=None, sep=None):
+    """The layout a checkpoint was trained with (its settings), each part replaced when given:
+    evaluate and predict read new files the way training read its own."""
+    saved_text = settings["text_columns"]
+    return Layout(label_column or settings["label_column"],
+                  tuple(text_columns) if text_columns else (None if saved_text is None else tuple(saved_text)),
+                  settings["header"] if header is None else header,
+                  sep or settings["sep"])
+
+
+def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True):
+    """Read a CSV/TSV file of labelled text. Returns a LabelledText.
+
+    class_names   None, or a list of names: an integer label k (1-based) becomes names[k-1]
+    need_labels   False to read only the text (prediction): the label column may be absent
+    Raises DataError for a missing, empty or non-UTF-8 file, a header without the named
+    columns, a row with too few fields, an empty text or label, and a label that is not
+    a class number of ``class_names``; each message names the file and the line.
+    """
+    path = str(path)
+    records = _records(path, read_utf8(path), delimiter(path, layout.sep))   # [(line, fields)]
+    header = None
+    if layout.header:
+        (_, header), records = records[0], records[1:]
+        header = [name.strip() for name in header]
+    if not records:
+        raise DataError(f"{path}: no rows of data" + (" after the header" if header else ""))
+    label_at, text_at = _columns(path, layout, header, width=len(records[0][1]), need_labels=need_labels)
+    needed = max(text_at + ([label_at] if need_labels else [])) + 1
+    texts, labels, lines = [], [], []
+    for line, row in records:
+        if len(row) < needed:
+            raise DataError(f"{path}, line {line}: {count(len(row), 'field')}, expected at least "
+                            f"{needed} ({_describe(text_at, label_at if need_labels else None)})")
+        text = " ".join(row[i].strip() for i in text_at if row[i].strip())
+        if not text:
+            raise DataError(f"{path}, line {line}: the text is empty ({_describe(text_at, None)}); "
+                            f"every row needs some text")
+        texts.append(text)
+        lines.append(line)
+        if need_labels:
+            labels.append(_label(path, line, row[label_at].strip(), class_names))
+    return LabelledText(texts, labels, lines, path)
+
+
+def read_utf8(path):
+    """The file's text, decoded as UTF-8 (a byte-order mark is dropped), or a DataError."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, expected a CSV or TSV file") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    if not data.strip():
+        raise DataError(f"{path}: is empty, expected rows of labelled text")
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        line = data.count(b"\n", 0, offset) + 1
+        raise DataError(f"{path}, line {line}: a NUL byte (at byte offset "
+                        f"{offset}): this looks like a binary file, expected CSV or TSV text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DataError(f"{path}, line {line}: byte {data[error.start]:#04x} is not UTF-8; save the "
+                        f"file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None
+
+
+def read_class_names(path):
+    """A classes file (one class name per line, blank lines ignored) -> list of names."""
+    names = [line.strip() for line in read_utf8(path).splitlines() if line.strip()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DataError(f"{path}: class names must be distinct, repeated: {', '.join(repeated)}")
+    return names
+
+
+def delimiter(path, sep=None):
+    """The field separator: ``sep`` if given ('\\t' may be written 'tab'), else from the extension."""
+    if sep is not None:
+        return "\t" if sep in ("tab", "\\t") else sep
+    return "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
+
+
+class Split(NamedTuple):
+    """One part of the data (training, validation or test), its labels as class ids."""
+    data: LabelledText
+    labels: np.ndarray   # (n,) int64 in [0, C), or UNKNOWN for a label the training file never had
+    unknown: int         # how many rows have such a label
+    source: str          # "valid.csv", or "10% of train.csv", for the log
+
+
+def read_splits(train, valid=None, test=None, layout=Layout(), class_names=None,
+                ignore_unknown=False, seed=0):
+    """Read the training file and the optional validation and test files, all in one layout.
+
+    train, valid, test   paths (valid and test may be None); without ``valid``, a
+                         seeded, stratified VALID_FRACTION of the training file is held out
+    class_names          a path to a file of class names (integer labels k -> k-th name), or None
+    ignore_unknown       keep valid/test rows whose label the training file never had
+                         (as UNKNOWN: counted wrong) instead of raising a DataError
+    Returns (classes, {"train": Split, "valid": Split, "test": Split or None}).
+    Raises DataError (naming the file and line) for every problem, before any training.
+    """
+    names = None if class_names is None else read_class_names(class_names)
+    whole = read_labelled_file(train, layout, names)
+    classes = label_classes(whole.labels, names)
+    ids, _ = label_ids(whole, classes)
+    check_classes(whole, ids, classes)
+    splits = {}
+    if valid is None:
+        kept, held = stratified_split(ids, VALID_FRACTION, seed)
+        if held.size == 0:
+            raise DataError(f"{train}: too few rows to hold out {VALID_FRACTION:.0%} for validation; "
+                            f"give a --valid file")
+        splits["train"] = Split(subset(whole, kept), ids[kept], 0, str(train))
+        splits["valid"] = Split(subset(whole, held), ids[held], 0,
+                                f"{VALID_FRACTION:.0%} of {train}, stratified, seed {seed}")
+    else:
+        splits["train"] = Split(whole, ids, 0, str(train))
+        splits["valid"] = _read_split(valid, layout, names, classes, ignore_unknown, train)
+    splits["test"] = None if test is None else _read_split(test, layout, names, classes, ignore_unknown, train)
+    return classes, splits
+
+
+def _read_split(path, layout, names, classes, ignore_unknown, train):
+    data = read_labelled_file(path, layout, names)
+    ids, unknown = label_ids(data, classes, ignore_unknown, training_file=train)
+    return Split(data, ids, unknown, str(path))
+
+
+# ---- labels ----
+
+def label_classes(labels, class_names=None):
+    """The classes a model learns, in a fixed order: ``class_names`` if given (every name,
+    even one the file lacks), else the distinct labels, numerically sorted when all are
+    integers ("2" before "10"), otherwise alphabetically."""
+    if class_names is not None:
+        return list(class_names)
+    distinct = set(labels)
+    if all(label.lstrip("-").isdigit() for label in distinct):
+        return sorted(distinct, key=int)
+    return sorted(distinct)
+
+
+def label_ids(data, classes, ignore_unknown=False, training_file=None):
+    """data.labels -> ids (n,) int64 in [0, C), UNKNOWN (-1) for a label not in ``classes``.
+
+    A label not in ``classes`` raises a DataError naming the line, unless ``ignore_unknown``.
+    Returns (ids, the number of rows with an unknown label).
+    """
+    index = {name: i for i, name in enumerate(classes)}
+    ids = np.array([index.get(label, UNKNOWN) for label in data.labels], dtype=np.int64)   # (n,)
+    unknown = np.flatnonzero(ids == UNKNOWN)
+    if unknown.size and not ignore_unknown:
+        first = unknown[0]
+        source = f"the training file {training_file}" if training_file else "the training file"
+        raise DataError(f"{data.path}, line {data.lines[first]}: label {data.labels[first]!r} never "
+                        f"appears in {source} (its classes: {_names(classes)}); "
+                        f"{count(unknown.size, 'row')} in all have such labels. Fix them, or give "
+                        f"--ignore-unknown-labels to count them as wrong")
+    return ids, int(unknown.size)
+
+
+def check_classes(data, ids, classes):
+    """Refuse a training file with fewer than 2 classes."""
+    present = np.unique(ids[ids != UNKNOWN])
+    if present.size < 2:
+        only = classes[present[0]] if present.size else None
+        raise DataError(f"{data.path}: every row has the label {only!r}; a classifier needs rows "
+                        f"of at least 2 classes")
+
+
+# ---- splits ----
+
+def stratified_split(labels, fraction, seed):
+    """Hold out about ``fraction`` of each class, at random but seeded.
+
+    labels (n,) ints. Returns (kept, held_out): two sorted index arrays that together
+    hold every index once. Each class with at least 2 rows gives
+    max(1, round(fraction * its count)) of them, so every class that can be is in both
+    parts, and the parts keep the classes' proportions (to rounding).
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    held = []
+    for label in np.unique(labels):
+        rows = np.flatnonzero(labels == label)              # this class's rows, in file order
+        if rows.size >= 2:
+            n = min(max(1, round(fraction * rows.size)), rows.size - 1)
+            held.append(rng.permutation(rows)[:n])
+    held = np.sort(np.concatenate(held)) if held else np.zeros(0, np.int64)
+    kept = np.setdiff1d(np.arange(labels.size), held)
+    return kept, held
+
+
+def subset(data, index):
+    """The rows ``index`` of a LabelledText, as a LabelledText."""
+    pick = lambda values: [values[i] for i in index] if values else values
+    return LabelledText(pick(data.texts), pick(data.labels), pick(data.lines), data.path)
+
+
+# ---- helpers for the messages ----
+
+def _records(path, text, sep):
+    """Every row of the file as (the line it starts on, its fields); blank lines skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    records, line = [], 1
+    try:
+        for fields in reader:
+            if fields and not (len(fields) == 1 and not fields[0].strip()):
+                records.append((line, fields))
+            line = reader.line_num + 1               # a row may span several lines
+    except csv.Error as error:                       # e.g. a NUL byte
+        kind = "TSV" if sep == "\t" else "CSV"
+        raise DataError(f"{path}, line {line}: not readable as {kind} ({error})") from None
+    if not records:
+        raise DataError(f"{path}: holds only blank lines, expected rows of labelled text")
+    return records
+
+
+def _columns(path, layout, header, width, need_labels):
+    """Resolve the layout's columns to 0-based indices: (label, [text, ...])."""
+    where = f"{path}, line 1 (the header)" if header is not None else path
+    label_spec = layout.label_column or ("label" if header is not None else "1")
+    try:
+        label_at = _column(label_spec, header)
+    except DataError as error:
+        if need_labels or (header is None and layout.text_columns is None):   # the text is "all but the label"
+            raise DataError(f"{where}: --label-column: {error}") from None
+        label_at = None                              # prediction: the file need not have labels
+    if layout.text_columns is not None:
+        specs = layout.text_columns
+    elif header is not None:
+        specs = ("text",)
+    else:
+        specs = [str(i + 1) for i in range(width) if i != label_at]
+        if not specs:
+            raise DataError(f"{path}, line 1: 1 field, expected a label and at least one text column")
+    try:
+        text_at = [_column(spec, header) for spec in specs]
+    except DataError as error:
+        raise DataError(f"{where}: --text-columns: {error}") from None
+    if label_at in text_at and need_labels:
+        raise DataError(f"{path}: column {label_at + 1} cannot be both the label and a text column")
+    return label_at, text_at
+
+
+def _column(spec, header):
+    """One column spec (a name, or a 1-based number) -> its 0-based index."""
+    spec = str(spec).strip()
+    if spec.isdigit():
+        if int(spec) < 1:
+            raise DataError(f"column numbers start at 1, got {spec}")
+        if header is not None and int(spec) > len(header):
+            raise DataError(f"column {spec} does not exist: the header has {count(len(header), 'column')}")
+        return int(spec) - 1
+    if header is None:
+        raise DataError(f"column {spec!r} is a name, but the file has no header (--no-header): "
+                        f"give its 1-based number instead")
+    if spec not in header:
+        raise DataError(f"no column named {spec!r}; the header's columns are {_names(header)} "
+                        f"(choose them with --label-column and --text-columns, by name or 1-based number)")
+    return header.index(spec)
+
+
+def _label(path, line, label, class_names):
+    if not label:
+        raise DataError(f"{path}, line {line}: the label is empty; every row needs a label")
+    if class_names is None:
+        return label
+    if not label.isdigit() or not 1 <= int(label) <= len(class_names):
+        raise DataError(f"{path}, line {line}: label {label!r} is not a class number 1..{len(class_names)} "
+                        f"of the --class-names file (line k of it names label k)")
+    return class_names[int(label) - 1]
+
+
+def _describe(text_at, label_at):
+    parts = [] if label_at is None else [f"label in column {label_at + 1}"]
+    parts.append(("text in column " if len(text_at) == 1 else "text in columns ")
+                 + ", ".join(str(i + 1) for i in text_at))
+    return ", ".join(parts)
+
+
+def _names(names, limit=12):
+    shown = ", ".join(repr(n) for n in list(names)[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def count(n, noun, plural=None):
+    """A number and its noun, agreeing: '1 field', '3 fields', '2 classes' (with plural given),
+    '2.5 minutes'. Every message of this job that counts goes through it."""
+    number = f"{n:,}" if isinstance(n, (int, np.integer)) else f"{n:g}"
+    return f"{number} {noun if n == 1 else (plural or noun + 's')}"

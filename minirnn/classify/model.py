@@ -1,0 +1,256 @@
+"""The many-to-one model: a document's token ids -> one score per class.
+
+    ids (T, B) --embed--> x (T, B, D) --rnn(lengths)--> y (T, B, K*N), final state h (L*K, B, N)
+        --pool--> features (B, K*N) --dropout--> --head--> logits (B, C) --softmax CE--> loss
+
+    T steps (the batch's longest document), B documents, D embedding size, N hidden
+    units, L layers, K directions (2 when bidirectional), C classes.
+
+Two ways to turn a sequence of states into one vector (``pool``):
+
+    last   the final hidden state of the last layer, taken at each document's own last
+           token (the layer gets ``lengths``, so padding never touches it); when
+           bidirectional, the backward direction's final state (it ends on the first
+           token) beside the forward one. PyTorch's h_n[-K:] with packed sequences.
+    mean   the last layer's outputs averaged over each document's real steps.
+
+While training, ``dropout`` P zeroes each feature with probability P and scales the rest
+by 1/(1-P) (inverted dropout, as torch.nn.Dropout), and acts between stacked layers
+(the recurrent layer's own dropout, as torch.nn.GRU's): a few thousand documents are
+learned by heart within a few epochs, and dropout delays that.
+
+Each pooling, and the dropout, is a forward/backward pair in the style of CS231n's
+rnn_layers.py; the layers themselves are minirnn's Embedding, RNN/LSTM/GRU and Linear,
+and the loss is minirnn.softmax_cross_entropy.
+
+The network is described by a small dict, stored in every checkpoint:
+
+    {"vocab_size": 4557, "num_classes": 4, "embed_size": 128, "cell": "gru", "hidden_size": 128,
+     "layers": 1, "bidirectional": true, "dropout": 0.5, "pool": "mean", "dtype": "float32"}
+"""
+import numpy as np
+
+from minirnn.checkpoint import Checkpoint
+from minirnn.classify.batches import pad_batch, sorted_batches
+from minirnn.classify.data import count
+from minirnn.layers import Embedding, Linear
+from minirnn.losses import log_softmax
+from minirnn.recurrent import GRU, LSTM, RNN, Recurrent
+from minirnn.validate import float_dtype, one_of, positive_int, probability
+from minirnn.vocab import PAD, Vocabulary
+
+CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
+POOLS = ("last", "mean")
+CHECKPOINT_KIND = "minirnn classifier"       # config["kind"] of every checkpoint `classify train` writes
+MODEL_KEYS = ("vocab_size", "num_classes", "embed_size", "cell", "hidden_size", "layers",
+              "bidirectional", "dropout", "pool", "dtype")
+
+
+class NotFinite(ArithmeticError):
+    """The model computed NaN or inf: its weights have diverged (or were saved so)."""
+
+
+# ---- pooling: the sequence of states -> one vector per document ----
+
+def last_state_forward(h, num_directions):
+    """h (L*K, B, N), every (layer, direction)'s final hidden state -> features (B, K*N):
+    the last layer's K rows side by side, forward direction first. Returns (features, cache)."""
+    last = h[-num_directions:]                            # (K, B, N) the last layer's directions
+    features = np.concatenate(list(last), axis=1)         # (B, K*N)
+    return features, (h.shape, num_directions)
+
+
+def last_state_backward(dfeatures, cache):
+    """dfeatures (B, K*N) -> dh (L*K, B, N): the gradient on the final state, zero for the
+    layers below the last (they reach the loss only through the last layer's inputs)."""
+    shape, K = cache
+    LK, B, N = shape
+    dh = np.zeros(shape, dfeatures.dtype)                 # (L*K, B, N)
+    dh[LK - K:] = dfeatures.reshape(B, K, N).transpose(1, 0, 2)   # (K, B, N) undo the concatenation
+    return dh
+
+
+def mean_pool_forward(y, lengths):
+    """y (T, B, F), zero at padded steps -> features (B, F), the mean over each document's
+    lengths[b] real steps. Returns (features, cache)."""
+    counts = lengths.astype(y.dtype)[:, None]             # (B, 1)
+    features = y.sum(axis=0) / counts                     # (B, F) padding adds zeros
+    return features, (y.shape, counts)
+
+
+def mean_pool_backward(dfeatures, cache):
+    """dfeatures (B, F) -> dy (T, B, F): each real step gets 1/length of its document's
+    gradient (the layer's backward ignores what lands on padded steps)."""
+    shape, counts = cache
+    return np.broadcast_to(dfeatures / counts, shape)     # (T, B, F), the same for every step
+
+
+def dropout_forward(features, p, rng):
+    """Inverted dropout: features (B, F) -> (out, mask), mask (B, F) of 0 and 1/(1-p)."""
+    mask = (rng.random(features.shape) >= p).astype(features.dtype) / features.dtype.type(1 - p)
+    return features * mask, mask
+
+
+def dropout_backward(dout, mask):
+    """dout (B, F) -> dfeatures: only the kept features pass their gradient, scaled alike."""
+    return dout * mask
+
+
+# ---- the model ----
+
+class Classifier:
+    """Embedding -> recurrent layers -> pool -> Linear: see the module docstring.
+
+    forward(ids, lengths) -> logits (B, C); backward(dlogits) fills grads.
+    ``params`` and ``grads`` are dicts with dotted names ("embed.E", "rnn.W_l0",
+    "head.b"); the arrays are the layers' own, so an optimizer updates the model in place.
+    ``training = False`` turns dropout off.
+    """
+
+    def __init__(self, config, seed=0, backend="numba"):
+        self.config = config = model_config(**config)
+        dtype = np.dtype(config["dtype"])
+        D, N = config["embed_size"], config["hidden_size"]
+        self.embed = Embedding(config["vocab_size"], D, padding_idx=PAD, dtype=dtype, seed=seed)
+        self.rnn = CELLS[config["cell"]](D, N, num_layers=config["layers"], bidirectional=config["bidirectional"],
+                                         dropout=config["dropout"], dtype=dtype, seed=seed + 1, backend=backend)
+        K = self.rnn.num_directions
+        self.head = Linear(K * N, config["num_classes"], dtype=dtype, seed=seed + 2)
+        self.modules = {"embed": self.embed, "rnn": self.rnn, "head": self.head}
+        self._cache = None
+
+    def forward(self, ids, lengths):
+        """ids (T, B) token ids, padded with <pad>; lengths (B,) in [1, T] -> logits (B, C).
+
+        Raises NotFinite if a step computes NaN or inf (diverged weights), before any
+        layer would complain about an array the caller never passed.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):    # reported below, in the caller's terms
+            x = self.embed.forward(ids)                        # (T, B, D)
+            _require_finite(x, "the embeddings")
+            y, state = self.rnn.forward(x, lengths=lengths)   # (T, B, K*N), h (L*K, B, N) (LSTM: (h, c))
+            if self.config["pool"] == "last":
+                h = Recurrent.state_parts(state)[0]
+                features, pool_cache = last_state_forward(h, self.rnn.num_directions)   # (B, K*N)
+            else:
+                features, pool_cache = mean_pool_forward(y, lengths)                   # (B, K*N)
+            _require_finite(features, "the recurrent layer's outputs")
+            mask = None
+            if self.training and self.config["dropout"] > 0:   # the same generator as the layer's dropout
+                features, mask = dropout_forward(features, self.config["dropout"], self.rnn.rng)
+            logits = self.head.forward(features)               # (B, C)
+            _require_finite(logits, "the logits")
+        self._cache = (y.shape, pool_cache, mask)
+        return logits
+
+    def backward(self, dlogits):
+        """dlogits (B, C) -> None; fills self.grads (the ids are not differentiable)."""
+        if self._cache is None:
+            raise RuntimeError("Classifier.backward called before forward")
+        y_shape, pool_cache, mask = self._cache
+        dfeatures = self.head.backward(dlogits)                # (B, K*N)
+        if mask is not None:
+            dfeatures = dropout_backward(dfeatures, mask)
+        if self.config["pool"] == "last":
+            dh = last_state_backward(dfeatures, pool_cache)    # (L*K, B, N)
+            # nothing reaches the LSTM's final cell state c, and the outputs y get no gradient
+            dstate = (dh, np.zeros_like(dh)) if len(self.rnn.state_names) == 2 else dh
+            dy = np.zeros(y_shape, dfeatures.dtype)            # (T, B, K*N)
+        else:
+            dstate, dy = None, mean_pool_backward(dfeatures, pool_cache)
+        dx, _ = self.rnn.backward(dy, dstate)                  # (T, B, D)
+        self.embed.backward(dx)
+
+    @property
+    def params(self):
+        return {f"{m}.{k}": v for m, module in self.modules.items() for k, v in module.params.items()}
+
+    @property
+    def grads(self):
+        return {f"{m}.{k}": v for m, module in self.modules.items() for k, v in module.grads.items()}
+
+    @property
+    def training(self):
+        return self.rnn.training
+
+    @training.setter
+    def training(self, mode):
+        self.rnn.training = mode                               # dropout on or off, here and in the layer
+
+    @property
+    def dropout_rng(self):
+        """The Generator the recurrent layer draws dropout masks from (saved to resume exactly)."""
+        return self.rnn.rng
+
+    def __repr__(self):
+        c = self.config
+        return (f"Classifier(embed {c['vocab_size']} x {c['embed_size']} -> {c['layers']} x "
+                f"{'bidirectional ' if c['bidirectional'] else ''}{c['cell'].upper()}({c['hidden_size']}) "
+                f"-> {c['pool']} -> Linear({c['num_classes']}), {c['dtype']})")
+
+
+def model_config(vocab_size, num_classes, embed_size=128, cell="gru", hidden_size=128, layers=1,
+                 bidirectional=True, dropout=0.5, pool="mean", dtype="float32"):
+    """The dict that describes a network (every value checked). The defaults are those of
+    `minirnn classify train` (settings.py says how they were chosen)."""
+    config = {"vocab_size": positive_int("vocab_size", vocab_size),
+              "num_classes": positive_int("num_classes", num_classes),
+              "embed_size": positive_int("embed_size", embed_size),
+              "cell": one_of("cell", cell, tuple(CELLS)),
+              "hidden_size": positive_int("hidden_size", hidden_size),
+              "layers": positive_int("layers", layers),
+              "bidirectional": bool(bidirectional),
+              "dropout": probability("dropout", dropout),
+              "pool": one_of("pool", pool, POOLS),
+              "dtype": str(float_dtype(dtype))}
+    if config["num_classes"] < 2:
+        raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+    return config
+
+
+def predict_proba(model, sequences, batch_size=256):
+    """Class probabilities for many documents, the model not learning.
+
+    sequences: a list of n id arrays. Returns p (n, C) float64, in the order given.
+    Documents are batched by length, so little time goes to padding. Dropout is off
+    while predicting; ``model.training`` is restored afterwards. Raises NotFinite.
+    """
+    was_training = model.training
+    model.training = False
+    probabilities = np.empty((len(sequences), model.config["num_classes"]))   # (n, C)
+    try:
+        for index in sorted_batches([len(s) for s in sequences], batch_size):
+            ids, lengths = pad_batch([sequences[i] for i in index])            # (T, B), (B,)
+            logits = model.forward(ids, lengths).astype(np.float64)            # (B, C)
+            probabilities[index] = np.exp(log_softmax(logits))
+    finally:
+        model.training = was_training
+    return probabilities
+
+
+def load_classifier(path, backend="numba"):
+    """Rebuild a trained classifier from a checkpoint ``minirnn classify train`` wrote.
+
+    Returns (model, vocab, checkpoint), the model in evaluation mode; the class names
+    are checkpoint.config["classes"]. A checkpoint of another kind (``minirnn train``'s)
+    is refused naming the command that wrote it; one whose arrays do not fit the network
+    its config describes raises a ValueError that says so.
+    """
+    checkpoint = Checkpoint(path, kind=CHECKPOINT_KIND)
+    config = checkpoint.config
+    vocab = Vocabulary.from_arrays(checkpoint.vocab_arrays)
+    model_cfg, classes = config.get("model"), config.get("classes")
+    if not isinstance(model_cfg, dict) or set(model_cfg) != set(MODEL_KEYS) \
+            or model_cfg["vocab_size"] != len(vocab) or not isinstance(classes, list) \
+            or model_cfg["num_classes"] != len(classes):
+        raise ValueError(f"checkpoint {checkpoint.path!r}: its model description does not match "
+                         f"its vocabulary ({count(len(vocab), 'token')}) and classes")
+    model = Classifier(model_cfg, backend=backend)
+    checkpoint.load_params_into(model.params)
+    model.training = False
+    return model, vocab, checkpoint
+
+
+def _require_finite(a, what):
+    if not np.isfinite(a).all():
+        raise NotFinite(f"{what} hold NaN or inf")

@@ -1,0 +1,78 @@
+"""Classify new text with a trained checkpoint: `minirnn classify predict`.
+
+    texts -> the checkpoint's vocabulary -> ids -> model -> p (n, C) -> the likeliest class
+
+Texts come from ``--text`` (repeatable), from the text columns of a CSV/TSV file
+(``--data``; read with the layout the model was trained with unless told otherwise; the
+label column may be absent), or one per line from standard input. For ``--text`` and
+standard input each text gets one line: the predicted class, its probability, the text.
+For ``--data`` the result is a CSV file (``--out``, or standard output) with one row per
+document: the line it starts on, the predicted class, one column ``p(<class>)`` per
+class, and the text.
+"""
+import csv
+import sys
+
+import numpy as np
+
+from minirnn.atomic import atomic_write
+from minirnn.classify.batches import encode_texts
+from minirnn.classify.data import count, read_labelled_file, saved_layout
+from minirnn.classify.model import NotFinite, load_classifier, predict_proba
+from minirnn.threads import blas_threads
+
+
+def predict_texts(model, vocab, texts, max_length):
+    """A list of str -> p (n, C) float64, each row a document's class probabilities."""
+    sequences, _ = encode_texts(vocab, texts, max_length)
+    return predict_proba(model, sequences)
+
+
+def predict_command(args):
+    """`minirnn classify predict`: print (or write) the predicted classes."""
+    with blas_threads(1):
+        model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
+        classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]
+        if args.data is not None:
+            layout = saved_layout(settings, args.label_column, args.text_columns, args.header, args.sep)
+            data = read_labelled_file(args.data, layout, class_names=None, need_labels=False)
+            texts, lines, source = data.texts, data.lines, data.path
+            if args.text:
+                raise ValueError("give --text or --data, not both")
+        elif args.text:
+            empty = [i + 1 for i, text in enumerate(args.text) if not text.strip()]
+            if empty:
+                raise ValueError(f"--text number {empty[0]} is empty; give some text to classify")
+            texts, lines, source = args.text, None, "--text"
+        else:
+            texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+            if not texts:
+                raise ValueError("no text to classify: give --text, --data FILE, or lines on standard input")
+            lines, source = None, "standard input"
+        try:
+            p = predict_texts(model, vocab, texts, settings["max_length"])       # (n, C)
+        except NotFinite as error:
+            raise ValueError(f"checkpoint {checkpoint.path!r}: the model's {error} on {source}: its "
+                             f"weights are too large (saved from a diverging run?)") from None
+    predicted = p.argmax(axis=1)                                                  # (n,)
+    if args.data is None:
+        for text, c, row in zip(texts, predicted, p):
+            print(f"{classes[c]}\t{row[c]:.3f}\t{text}")
+        return 0
+    rows = [[line, classes[c], *(f"{q:.4f}" for q in row), text]
+            for line, c, row, text in zip(lines, predicted, p, texts)]
+    header = ["line", "predicted", *(f"p({name})" for name in classes), "text"]
+    if args.out is None:
+        _write_csv(sys.stdout, header, rows)
+    else:
+        atomic_write(args.out, lambda f: _write_csv(f, header, rows), mode="w")
+        counts = np.bincount(predicted, minlength=len(classes))
+        print(f"wrote {args.out}: {count(len(rows), 'document')}, predicted "
+              + ", ".join(f"{name} {n:,}" for name, n in zip(classes, counts)))
+    return 0
+
+
+def _write_csv(f, header, rows):
+    writer = csv.writer(f, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)

@@ -1,0 +1,176 @@
+"""Tests of `minirnn classify evaluate | predict` and the options of every sub-command
+(minirnn/classify/cli.py, evaluate.py, predict.py), through minirnn.cli.main.
+
+- every option has a help text, and `python -m minirnn classify train --help` runs;
+- evaluate prints the table and draws the PNG; with --json one object of the documented
+  schema, whose figures agree with the confusion matrix;
+- predict: --text (repeatable), lines on standard input, --data FILE to a CSV with
+  every class's probability (summing to 1);
+- a checkpoint of `minirnn train` given to classify, and the reverse, are refused
+  naming the command that wrote it; an unknown label in evaluate's file is an error or,
+  with --ignore-unknown-labels, counted wrong.
+"""
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minirnn.checkpoint import Checkpoint
+from minirnn.cli import build_parser, main
+from tests.classify.test_train import SMALL, labelled_rows, write_csv
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    train = write_csv(folder / "train.csv", labelled_rows(300, 0))
+    test = write_csv(folder / "test.csv", labelled_rows(80, 1))
+    out = folder / "classifier.npz"
+    assert main(["classify", "train", "--train", str(train), "--out", str(out), "--epochs", "3", *SMALL]) == 0
+    return {"folder": folder, "train": train, "test": test, "checkpoint": out}
+
+
+@pytest.fixture(scope="module")
+def lm_checkpoint(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lm")
+    (folder / "toy.txt").write_text("Alpha beta gamma delta.\n" * 80, encoding="utf-8")
+    out = folder / "lm.npz"
+    assert main(["train", "--text", str(folder / "toy.txt"), "--out", str(out), "--steps", "2",
+                 "--hidden-size", "8", "--embed-size", "4", "--nchars", "10", "--batch-size", "4",
+                 "--prompt", "Alpha", "--sample-length", "5", "--progress", "lines"]) == 0
+    return out
+
+
+def subcommands():
+    classify = next(a for a in build_parser()._subparsers._group_actions[0].choices.items() if a[0] == "classify")[1]
+    return classify._subparsers._group_actions[0].choices
+
+
+@pytest.mark.parametrize("name", ["dataset", "train", "evaluate", "predict"])
+def test_every_option_has_help(name):
+    parser = subcommands()[name]
+    for action in parser._actions:
+        if action.option_strings and action.dest != "help":
+            assert action.help and len(action.help) > 10, action.option_strings
+
+
+def test_help_runs_in_a_fresh_process():
+    done = subprocess.run([sys.executable, "-m", "minirnn", "classify", "train", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "--text-columns" in done.stdout and "--class-names" in done.stdout
+
+
+def test_evaluate_table_and_png(run, capsys, tmp_path):
+    png = tmp_path / "confusion.png"
+    assert main(["classify", "evaluate", "--checkpoint", str(run["checkpoint"]), "--data", str(run["test"]),
+                 "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "precision" in out and "majority baseline" in out and "confusion matrix" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_json_schema(run, capsys):
+    assert main(["classify", "evaluate", "--checkpoint", str(run["checkpoint"]), "--data", str(run["test"]),
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)                # one JSON object, nothing else
+    assert {"accuracy", "macro_f1", "n", "per_class", "confusion", "classes", "majority_baseline",
+            "loss", "unknown_labels"} <= set(report)
+    classes = report["classes"]
+    assert classes == ["food", "space", "sport"] and report["n"] == 80
+    confusion = np.array(report["confusion"])
+    assert confusion.shape == (3, 3) and confusion.sum() == 80
+    assert report["accuracy"] == pytest.approx(np.trace(confusion) / 80)
+    for c, name in enumerate(classes):
+        entry = report["per_class"][name]
+        assert set(entry) == {"precision", "recall", "f1", "support"}
+        assert entry["support"] == confusion[c].sum()
+        assert entry["recall"] == pytest.approx(confusion[c, c] / confusion[c].sum())
+        assert entry["precision"] == pytest.approx(confusion[c, c] / max(confusion[:, c].sum(), 1))
+    assert report["macro_f1"] == pytest.approx(np.mean([report["per_class"][n]["f1"] for n in classes]))
+    assert report["accuracy"] > report["majority_baseline"] + 0.3
+
+
+def test_predict_texts_and_stdin(run, capsys, monkeypatch):
+    checkpoint = str(run["checkpoint"])
+    assert main(["classify", "predict", "--checkpoint", checkpoint,
+                 "--text", "The rocket reached the moon", "--text", "bread, cheese and soup"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["space", "food"]
+    assert all(0.34 < float(line.split("\t")[1]) <= 1 for line in lines)
+    assert lines[0].split("\t")[2] == "The rocket reached the moon"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("the referee and the coach\n\nsalt in the kitchen\n"))
+    assert main(["classify", "predict", "--checkpoint", checkpoint]) == 0
+    assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == ["sport", "food"]
+
+
+def test_predict_data_writes_probabilities(run, tmp_path, capsys):
+    new = tmp_path / "new.csv"
+    new.write_text('text\n"a rocket, a star"\nthe team scored a goal\n', encoding="utf-8")   # no label column
+    out = tmp_path / "predicted.csv"
+    assert main(["classify", "predict", "--checkpoint", str(run["checkpoint"]), "--data", str(new),
+                 "--out", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert list(rows[0]) == ["line", "predicted", "p(food)", "p(space)", "p(sport)", "text"]
+    assert [(r["line"], r["predicted"], r["text"]) for r in rows] == [("2", "space", "a rocket, a star"),
+                                                                    ("3", "sport", "the team scored a goal")]
+    for r in rows:
+        assert sum(float(r[f"p({c})"]) for c in ("food", "space", "sport")) == pytest.approx(1, abs=1e-3)
+
+
+def test_checkpoint_kinds_name_the_command_that_wrote_them(run, lm_checkpoint, capsys):
+    assert main(["sample", "--checkpoint", str(run["checkpoint"])]) == 2
+    err = capsys.readouterr().err
+    assert "is a minirnn classifier, written by `minirnn classify train`" in err
+    assert "this needs a minirnn language model (written by `minirnn train`)" in err
+    for command in (["evaluate", "--data", str(run["test"])], ["predict", "--text", "hello"]):
+        assert main(["classify", command[0], "--checkpoint", str(lm_checkpoint), *command[1:]]) == 2
+        err = capsys.readouterr().err
+        assert "is a minirnn language model, written by `minirnn train`" in err
+        assert "this needs a minirnn classifier (written by `minirnn classify train`)" in err
+    assert main(["classify", "train", "--resume", str(lm_checkpoint)]) == 2
+    assert "written by `minirnn train`" in capsys.readouterr().err
+
+
+def test_evaluate_unknown_labels(run, tmp_path, capsys):
+    odd = write_csv(tmp_path / "odd.csv", [("space", "rocket moon"), ("music", "guitar drum"),
+                                           ("food", "bread salt")])
+    checkpoint = str(run["checkpoint"])
+    assert main(["classify", "evaluate", "--checkpoint", checkpoint, "--data", str(odd)]) == 2
+    err = capsys.readouterr().err
+    assert "odd.csv, line 3: label 'music' never appears in the training file" in err
+    assert "--ignore-unknown-labels" in err
+    assert main(["classify", "evaluate", "--checkpoint", checkpoint, "--data", str(odd), "--json",
+                 "--ignore-unknown-labels"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 3 and report["unknown_labels"] == 1 and report["accuracy"] <= 2 / 3
+    assert np.array(report["confusion"]).sum() == 2
+
+
+def test_missing_or_broken_checkpoint(tmp_path, capsys):
+    assert main(["classify", "predict", "--checkpoint", str(tmp_path / "none.npz"), "--text", "x"]) == 2
+    assert "none.npz' does not exist" in capsys.readouterr().err
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 not really")
+    assert main(["classify", "evaluate", "--checkpoint", str(tmp_path / "broken.npz"), "--data", "x.csv"]) == 2
+    assert "truncated or corrupted" in capsys.readouterr().err
+
+
+def test_predict_refuses_empty_text(run, capsys):
+    assert main(["classify", "predict", "--checkpoint", str(run["checkpoint"]), "--text", "ok", "--text", " "]) == 2
+    assert "--text number 2 is empty" in capsys.readouterr().err
+
+
+def test_a_checkpoint_holding_nan_is_refused_on_loading(run, tmp_path, capsys):
+    from minirnn.checkpoint import save_checkpoint
+    good = Checkpoint(run["checkpoint"])
+    params = {name: value.copy() for name, value in good.params.items()}
+    params["head.W"][0, 0] = np.nan
+    bad = tmp_path / "nan.npz"
+    save_checkpoint(bad, params, good.optim_state, good.vocab_arrays, good.config)
+    assert main(["classify", "predict", "--checkpoint", str(bad), "--text", "rocket"]) == 2
+    err = capsys.readouterr().err
+    assert "holds NaN or inf in 'params/head.W' (1 non-finite value of" in err
