@@ -7,6 +7,7 @@ target: ``os.replace`` is atomic, so readers see either the old file or the new 
 """
 import os
 import tempfile
+from pathlib import Path
 
 
 def atomic_write(path, write, mode="wb"):
@@ -33,3 +34,28 @@ def atomic_write(path, write, mode="wb"):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def check_writable(path, where):
+    """Check, before any long work, that a file can be written at ``path``: its folder is
+    made if missing and must take a new file. Returns path as a Path.
+
+    where   how the path was given, for the message, e.g. "--out 'runs/x.npz'"
+    Raises ValueError naming ``where`` for a directory, a folder that is a file, or a
+    folder that cannot be written to.
+    """
+    out = Path(path)
+    try:
+        if out.is_dir():
+            raise ValueError(f"{where} is a directory; give a file name, e.g. {str(out / 'checkpoint.npz')!r}")
+        folder = out.parent
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        if not existing.is_dir():
+            raise ValueError(f"{where}: {str(existing)!r} is not a directory")
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):      # can a file be written there?
+            pass
+    except OSError as error:
+        raise ValueError(f"{where}: cannot write a file in {str(out.parent)!r} "
+                         f"({error.strerror or error})") from None
+    return out

@@ -6,9 +6,9 @@ the machine) from the command line. The checkpoint's path is checked before any
 training, so a bad --out is refused at once, not after minutes of work.
 """
 import os
-import tempfile
 from pathlib import Path
 
+from minirnn.atomic import check_writable
 from minirnn.checkpoint import Checkpoint
 from minirnn.classify.model import CHECKPOINT_KIND
 
@@ -95,18 +95,4 @@ def checkpoint_path(args):
         option, out = "--resume", Path(args.resume)
     else:
         option, out = "the default --out", Path("runs/classifier/checkpoint.npz")
-    where = f"{option} {str(out)!r}"
-    try:
-        if out.is_dir():
-            raise ValueError(f"{where} is a directory; give a file name, e.g. {str(out / 'checkpoint.npz')!r}")
-        folder = out.parent
-        existing = next(p for p in (folder, *folder.parents) if p.exists())
-        if not existing.is_dir():
-            raise ValueError(f"{where}: {str(existing)!r} is not a directory")
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):      # can a file be written there?
-            pass
-    except OSError as error:
-        raise ValueError(f"{where}: cannot write a file in {str(out.parent)!r} "
-                         f"({error.strerror or error})") from None
-    return out
+    return check_writable(out, f"{option} {str(out)!r}")

@@ -6,9 +6,9 @@ from the command line. The checkpoint's path is checked before any training, so 
 bad --out is refused at once, not after minutes of work.
 """
 import os
-import tempfile
 from pathlib import Path
 
+from minirnn.atomic import check_writable
 from minirnn.checkpoint import Checkpoint
 from minirnn.lm.model import CHECKPOINT_KIND
 
@@ -117,18 +117,4 @@ def checkpoint_path(args, settings):
         option, out = "--resume", Path(args.resume)
     else:
         option, out = "the default --out", Path(f"runs/{settings['level']}-{settings['cell']}/checkpoint.npz")
-    where = f"{option} {str(out)!r}"
-    try:
-        if out.is_dir():
-            raise ValueError(f"{where} is a directory; give a file name, e.g. {str(out / 'checkpoint.npz')!r}")
-        folder = out.parent
-        existing = next(p for p in (folder, *folder.parents) if p.exists())
-        if not existing.is_dir():
-            raise ValueError(f"{where}: {str(existing)!r} is not a directory")
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):      # can a file be written there?
-            pass
-    except OSError as error:
-        raise ValueError(f"{where}: cannot write a file in {str(out.parent)!r} "
-                         f"({error.strerror or error})") from None
-    return out
+    return check_writable(out, f"{option} {str(out)!r}")
