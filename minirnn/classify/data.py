@@ -26,6 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minirnn import textfile
+
 UNKNOWN = -1                   # the label id of a row whose label the training file never had
 VALID_FRACTION = 0.1           # without a validation file, this share of the training file
 
@@ -106,26 +108,12 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
 def read_utf8(path):
     """The file's text, decoded as UTF-8 (a byte-order mark is dropped), or a DataError."""
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, expected a CSV or TSV file") from None
-    except OSError as error:
-        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
-    if not data.strip():
+        text = textfile.read_utf8(path, expected="a CSV or TSV file")
+    except ValueError as error:
+        raise DataError(str(error)) from None
+    if not text.strip():
         raise DataError(f"{path}: is empty, expected rows of labelled text")
-    if b"\x00" in data:
-        offset = data.index(b"\x00")
-        line = data.count(b"\n", 0, offset) + 1
-        raise DataError(f"{path}, line {line}: a NUL byte (at byte offset "
-                        f"{offset}): this looks like a binary file, expected CSV or TSV text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DataError(f"{path}, line {line}: byte {data[error.start]:#04x} is not UTF-8; save the "
-                        f"file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None
+    return text
 
 
 def read_class_names(path):

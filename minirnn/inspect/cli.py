@@ -12,7 +12,8 @@ from minirnn.inspect.features import (FLAG_R, PERSISTENT, character_features, fl
 from minirnn.inspect.page import write_page
 from minirnn.inspect.plots import heatmap_plot, heatmap_start, saturation_plot
 from minirnn.inspect.saturation import LEFT, MOSTLY, RIGHT, gate_saturation
-from minirnn.inspect.text import DEFAULT_CHARS, count, given_text, read_text_file, validation_text
+from minirnn.inspect.text import DEFAULT_CHARS, given_text, read_text_file, validation_text
+from minirnn.validate import counted
 from minirnn.inspect.trace import trace_model
 from minirnn.lm import load_model
 from minirnn.threads import blas_threads
@@ -35,7 +36,7 @@ def inspect_command(args):
     findings, constant = search_units(unit_r, features)
     saturation = gate_saturation(trace.cells)
 
-    steps = count(len(text.tokens), "character" if vocab.level == "char" else "token")
+    steps = counted(len(text.tokens), "character" if vocab.level == "char" else "token")
     print(f"checkpoint: {checkpoint.path}\n{describe(checkpoint)}\ntext: {text.source}")
     if text.unknown:
         print(unknown_line(text.unknown, vocab.level))
@@ -50,7 +51,7 @@ def inspect_command(args):
                                      unit_scores(unit_r), saturation, about,
                                      max_bytes=int(args.page_mb * 1e6))
     written = [f"{out / 'index.html'} ({size / 1e6:.2f} MB, every quantity of {stored} of the "
-               f"{count(total, 'unit')})"]
+               f"{counted(total, 'unit')})"]
     if saturation_plot(out / "saturation.png", saturation, trace.labels):
         written.append(str(out / "saturation.png"))
     rows = heatmap_rows(findings, trace.labels)
@@ -109,7 +110,7 @@ def describe(checkpoint):
 
 def unknown_line(unknown, level):
     """'2 characters not in the vocabulary, read as <unk>: 'é' (1), '€' (1)'"""
-    n = count(sum(unknown.values()), "character" if level == "char" else "word")
+    n = counted(sum(unknown.values()), "character" if level == "char" else "word")
     shown = ", ".join(f"{token!r} ({times})" for token, times in unknown.most_common(10))
     more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
     return f"{n} not in the vocabulary, read as <unk>: {shown}{more}"

@@ -15,12 +15,13 @@ A character (or, at word level, a word) outside the vocabulary is read as <unk>,
 training read the rare ones, and counted in ``unknown``; it is shown as written.
 """
 from collections import Counter
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from minirnn.lm import load_data
+from minirnn.textfile import read_utf8
+from minirnn.validate import counted
 from minirnn.vocab import DECODED_RESERVED, EOS, RESERVED, UNK, tokenize
 
 DEFAULT_CHARS = 5000          # characters looked at when the caller does not say
@@ -65,7 +66,7 @@ def validation_text(checkpoint, vocab, chars=None):
     tokens = [table[i] for i in ids[:n].tolist()]
     starts = [int(lengths[t]) for t in range(n - 1) if ids[t] == EOS]   # the token after an <eos>
     return Text(tokens, np.concatenate([[EOS], ids[:n]]).astype(np.int64), starts,
-                f"the first {count(sum(map(len, tokens)), 'character')} of {what}", Counter())
+                f"the first {counted(sum(map(len, tokens)), 'character')} of {what}", Counter())
 
 
 def given_text(text, vocab, source, chars=None):
@@ -77,29 +78,12 @@ def given_text(text, vocab, source, chars=None):
     ids = vocab.encode(tokens)                                     # unknown tokens -> <unk>
     unknown = Counter(token for token, i in zip(tokens, ids.tolist()) if i == UNK)
     return Text(tokens, np.concatenate([[EOS], ids]).astype(np.int64), [],
-                f"{count(len(text), 'character')} of {source}", unknown)
+                f"{counted(len(text), 'character')} of {source}", unknown)
 
 
 def read_text_file(path):
-    """A UTF-8 text file's contents (line ends as '\\n'), or a ValueError naming the file."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValueError(f"--text {str(path)!r}: no such file") from None
-    except IsADirectoryError:
-        raise ValueError(f"--text {str(path)!r} is a directory, expected a text file") from None
-    except OSError as error:
-        raise ValueError(f"--text {str(path)!r} cannot be read ({error.strerror})") from None
-    if b"\x00" in data:
-        offset = data.index(b"\x00")
-        raise ValueError(f"--text {str(path)!r} looks binary (a NUL byte at offset {offset}), "
-                         f"expected UTF-8 text")
-    try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"--text {str(path)!r} is not valid UTF-8 (byte {data[error.start]:#04x} "
-                         f"at offset {error.start})") from None
+    """A UTF-8 text file's contents (line ends as '\n'), or a ValueError naming the file."""
+    return read_utf8(path, f"--text {str(path)!r}")
 
 
 def _check_chars(chars, total, what):
@@ -107,10 +91,5 @@ def _check_chars(chars, total, what):
     if chars is None:
         return min(DEFAULT_CHARS, total)
     if chars > total:
-        raise ValueError(f"--chars {chars:,} is longer than {what}: {count(total, 'character')}")
+        raise ValueError(f"--chars {chars:,} is longer than {what}: {counted(total, 'character')}")
     return chars
-
-
-def count(n, noun):
-    """'1 character', '5,000 characters': messages that count agree in number."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -8,10 +8,10 @@ data set, and cached); here each docstring is one *document*.
 The split into training and validation text is deterministic: the last
 ``VALID_FRACTION`` of the characters, cut at a document boundary, is validation.
 """
-from pathlib import Path
 from typing import NamedTuple
 
 from minirnn.docstrings import python_version, stdlib_docstrings
+from minirnn.textfile import read_utf8
 from minirnn.validate import counted
 
 VALID_FRACTION = 0.05          # the last 5% of the characters are validation text
@@ -68,28 +68,9 @@ def load_text_file(path, min_chars=MIN_TEXT_CHARS):
     missing, not a file, empty, binary (holds NUL bytes), not UTF-8, or shorter than
     ``min_chars`` characters. Windows line ends (CRLF) become '\\n'.
     """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValueError(f"text file {str(path)!r}: no such file") from None
-    except IsADirectoryError:
-        raise ValueError(f"text file {str(path)!r}: is a directory, "
-                         "expected a text file") from None
-    except OSError as error:
-        raise ValueError(f"text file {str(path)!r}: cannot be read ({error.strerror})") from None
-    if not data:
+    text = read_utf8(path, f"text file {str(path)!r}")
+    if not text:
         raise ValueError(f"text file {str(path)!r}: is empty")
-    if b"\x00" in data:
-        offset = data.index(b"\x00")
-        raise ValueError(f"text file {str(path)!r}: looks binary (NUL byte at offset {offset}), "
-                         "expected UTF-8 text")
-    try:
-        text = data.decode("utf-8-sig")                # tolerate a byte-order mark
-    except UnicodeDecodeError as error:
-        raise ValueError(f"text file {str(path)!r}: is not valid UTF-8 "
-                         f"(byte {data[error.start]:#04x} at offset {error.start})") from None
-    text = text.replace("\r\n", "\n")
     if len(text) < min_chars:
         raise ValueError(f"text file {str(path)!r}: too short, {counted(len(text), 'character')}; "
                          f"need at least {min_chars}")

@@ -98,7 +98,7 @@ def test_classes_are_sorted_numerically_when_integers():
                                             r"\(label in column 1, text in column 2\)"),
     (b"label,text\npos,x\nneg,   \n", Layout(), r"a.csv, line 3: the text is empty \(text in column 2\)"),
     (b"label,text\npos,x\n,y\n", Layout(), r"a.csv, line 3: the label is empty"),
-    (b"label,text\npos,x\nneg,caf\xe9\n", Layout(), r"a.csv, line 3: byte 0xe9 is not UTF-8"),
+    (b"label,text\npos,x\nneg,caf\xe9\n", Layout(), r"a.csv, line 3: byte 0xe9 \(at byte offset 24\) is not UTF-8"),
     (b"label,text\npos,x\nneg,a\x00b\n", Layout(), r"a.csv, line 3: a NUL byte \(at byte offset 22\): this looks like a binary file"),
     (b"1,x\n", Layout(header=False, label_column="label"), r"--label-column: column 'label' is a name, "
                                                            r"but the file has no header"),

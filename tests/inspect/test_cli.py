@@ -114,9 +114,9 @@ def test_bad_text_choices_are_refused(runs, tmp_path, capsys):
     one_line_error(capsys, base + ["--prompt", ""], "--prompt is empty")
     one_line_error(capsys, base + ["--text", str(tmp_path / "missing.txt")], "no such file")
     (tmp_path / "binary.txt").write_bytes(b"abc\x00def")
-    one_line_error(capsys, base + ["--text", str(tmp_path / "binary.txt")], "looks binary (a NUL byte at offset 3)")
+    one_line_error(capsys, base + ["--text", str(tmp_path / "binary.txt")], "line 1: a NUL byte (at byte offset 3): this looks like a binary file")
     (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
-    one_line_error(capsys, base + ["--text", str(tmp_path / "latin1.txt")], "is not valid UTF-8 (byte 0xe9 at offset 3)")
+    one_line_error(capsys, base + ["--text", str(tmp_path / "latin1.txt")], "line 1: byte 0xe9 (at byte offset 3) is not UTF-8")
     one_line_error(capsys, base + ["--text", str(tmp_path)], "is a directory")
     one_line_error(capsys, base + ["--prompt", "Alpha", "--page-mb", "0.01"], "holds no unit within 0.01 MB")
 

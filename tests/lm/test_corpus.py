@@ -83,8 +83,8 @@ def test_load_text_file_reads_utf8(tmp_path):
 @pytest.mark.parametrize("data, problem", [
     (b"", "is empty"),
     (b"too short\n", f"too short, 10 characters; need at least {MIN_TEXT_CHARS}"),
-    (b"text" * 300 + b"\x00\x01\x02" + b"text" * 300, "looks binary.*offset 1200"),
-    ("caf\u00e9 ".encode("latin-1") * 300, "not valid UTF-8.*0xe9 at offset 3"),
+    (b"text" * 300 + b"\x00\x01\x02" + b"text" * 300, r"line 1: a NUL byte \(at byte offset 1200\): this looks like a binary file"),
+    ("caf\u00e9 ".encode("latin-1") * 300, r"line 1: byte 0xe9 \(at byte offset 3\) is not UTF-8"),
 ])
 def test_load_text_file_bad_contents(tmp_path, data, problem):
     path = write(tmp_path, data)

@@ -184,8 +184,8 @@ def test_the_checkpoint_holds_everything_needed_to_resume(text_file, tmp_path):
 
 @pytest.mark.parametrize("content, message", [
     (b"", "is empty"),
-    (b"abc\x00def" * 200, "looks binary"),
-    (b"\xff\xfe not utf-8 " * 100, "is not valid UTF-8"),
+    (b"abc\x00def" * 200, "line 1: a NUL byte (at byte offset 3): this looks like a binary file"),
+    (b"\xff\xfe not utf-8 " * 100, "line 1: byte 0xff (at byte offset 0) is not UTF-8"),
     (b"too short", "too short"),
 ])
 def test_bad_text_files_get_one_line(tmp_path, capsys, content, message):
