@@ -9,30 +9,33 @@ sequential one (white - green) for the sigmoid gates in [0, 1]. Hovering a token
 moving to it with the arrow keys, shows the model's likeliest next tokens.
 
 How every unit fits in a small page (a 256-unit LSTM over 5,000 characters: 6 x 256 x
-5,000 values in about 1.8 MB). Four steps, each measured on that page, each undone by a
-few lines of the page's JavaScript:
+5,000 values in 1.6 MB of base64; the old coding, 15 levels and one zlib stream per unit
+in the text's order, needed 3.4 MB). Four steps, each measured on that page, each undone
+by a few lines of the page's JavaScript:
 
-1. Quantise to the colours the page can show. Each value becomes a code, one colour of
-   its scale: 15 on the diverging scale (7 is 0), 9 on the sequential one, where 9 is
-   ColorBrewer's most for a sequential scheme (15 green steps were 3.6 to 5.5 CIEDE2000
-   apart; 9 are 6.6 to 9.7, as far apart as the diverging scale's 15, 6.6 to 11.2).
-   The LSTM's c is unbounded, so each c unit is scaled by its own largest |c|.
-2. Let the LSTM's equations predict c and h. Given the stored codes of the gates,
-   c_t = f_t c_(t-1) + i_t g_t and h_t = o_t tanh(c_t) give c and h almost exactly, so
-   the page stores only the difference (mod the number of levels) from that
-   prediction, mostly 0: c's and h's compressed sizes fall by 60% and 45%.
+1. Quantise to the colours the page shows. Each value becomes a code, one colour of its
+   scale: 15 on the diverging scale (code 7 is 0), 9 on the sequential one, ColorBrewer's
+   most for a sequential scheme. 15 green steps were 3.6 to 5.5 CIEDE2000 apart, 9 are
+   6.6 to 9.7, as far apart as the diverging scale's 15 (6.6 to 11.2); a gate's colour is
+   then on average 0.96 (at most 4.8) from the colour of its exact value, closer than h's
+   colours on the diverging scale (1.36, at most 6.1). The LSTM's c is unbounded, so each
+   c unit is scaled by its own largest |c|.
+2. Let the LSTM's equations predict c and h. From the codes of the gates,
+   c_t = f_t c_(t-1) + i_t g_t and h_t = o_t tanh(c_t) give c's and h's codes exactly
+   at 86% and 79% of the steps, so the page stores only the difference (mod the number
+   of levels) from that prediction: c's compressed codes shrink by 62%, h's by 46%.
 3. Sort by context. A unit's value after a token depends most on the last few tokens,
    so each unit's T codes are stored in the order of the text before each step, read
    backwards (``context_order``: positions sorted by token t, then t - 1, ... CONTEXT
-   deep). Equal contexts sit side by side with similar codes, and deflate finds them:
-   -20% against the text's order. (Differences from the previous step, the classic
-   trick for slowly changing signals, make it 10% larger: a character-level model's
-   gates jump at every character.)
-4. Pack and compress. Two codes per byte (4 bits each; -8%: deflate's Huffman code then
-   sees pairs of neighbours), all units of one quantity in one zlib stream (-8% against
-   one stream per unit), level 9 with the filtered strategy (-4% against level 6;
-   about 3 s), base64 in the page. The browser inflates them with its own
-   DecompressionStream.
+   deep). Equal contexts sit side by side with similar codes, which deflate finds: 30%
+   smaller than in the text's order. (Differences from the previous step, the trick for
+   slowly changing signals, make the text's order 14% larger: a character-level model's
+   units jump at every character.)
+4. Pack and compress. Two codes per byte (4 bits each: deflate's Huffman code then sees
+   pairs of neighbours; 5% smaller), all units of one quantity in one zlib stream (6%
+   smaller than one per unit and quantity), level 9 with the filtered strategy (3%
+   smaller than level 6, 2% than the default strategy; about 3 s), base64 in the page.
+   The browser inflates them with its own DecompressionStream.
 
 When the page would exceed ``max_bytes`` it keeps fewer units, first those the feature
 search ranked, then the others by their largest |correlation| with any feature, and
@@ -320,6 +323,7 @@ select, button { font: inherit; }
                    cursor: pointer; font-size: .85rem; }
 #findings button:hover, #findings button:focus { border-color: #1f6feb; outline: 1px solid #1f6feb; }
 #findings button[aria-pressed="true"] { background: #dbe7fd; border-color: #1f6feb; }
+#findings button:disabled { color: #999; border-style: dashed; cursor: default; }
 #findings .absent { color: #777; font-size: .85rem; }
 #tip { position: fixed; z-index: 2; background: #fff; border: 1px solid #888; box-shadow: 0 2px 8px #0003;
        padding: .4rem .6rem; font-size: .85rem; pointer-events: none; min-width: 14rem; }
@@ -629,6 +633,8 @@ byFeature.forEach((units, feature) => {
     b.type = "button";
     b.dataset.cell = f.cell; b.dataset.quantity = f.quantity; b.dataset.unit = f.unit;
     b.textContent = `${D.cells.length > 1 ? D.cells[f.cell].label + " " : ""}${f.quantity} ${f.unit} r = ${fmt(f.r, 2)}`;
+    b.disabled = !D.cells[f.cell].units.includes(f.unit);
+    if (b.disabled) b.title = "not held in this page";
     b.addEventListener("click", () => choose(f.cell, f.quantity, f.unit));
     li.appendChild(b);
   });
