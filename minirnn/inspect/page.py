@@ -130,12 +130,11 @@ def dequantise(codes, quantity, scale=1.0):
 
 def scales(cell):
     """The value at either end of each c unit's diverging scale: its largest |c| over the
-    text, to 4 digits as the page shows it (1 for a unit that stays at 0). (N,), or None
-    for a cell without c."""
+    text (1 for a unit that stays at 0). (N,) float64, or None for a cell without c."""
     if "c" not in cell:
         return None
     largest = np.abs(np.asarray(cell["c"], np.float64)).max(axis=0)
-    return np.array([_round(x) if x > 0 else 1.0 for x in largest])
+    return np.where(largest > 0, largest, 1.0)
 
 
 def stored_codes(cell, c_scales):
@@ -240,10 +239,6 @@ def _keep_order(findings, scores):
     rest = sorted(((k, u) for k, s in enumerate(scores) for u in range(len(s))),
                   key=lambda ku: -scores[ku[0]][ku[1]])
     return list(dict.fromkeys(order + rest))                         # each once, first place kept
-
-
-def _round(x):
-    return float(f"{x:.4g}")
 
 
 def _b64(data):

@@ -177,7 +177,7 @@ def test_quantise():
     assert dequantise(np.array([0, 7, 14]), "c", 8.0).tolist() == [-8.0, 0.0, 8.0]
     assert dequantise(np.array([0, 4, 8]), "o").tolist() == [0.0, 0.5, 1.0]
     cell = {"c": np.array([[-4.0, 0.0], [2.0, 0.0], [8.12345, 0.0]])}
-    assert scales(cell).tolist() == [8.123, 1.0] and scales({"h": cell["c"]}) is None
+    assert scales(cell).tolist() == [8.12345, 1.0] and scales({"h": cell["c"]}) is None
 
 
 @pytest.mark.parametrize("ids", [[3, 1, 3, 1, 2, 3, 1], [5], [0, 0, 0], list(np.random.default_rng(0).integers(0, 4, 300))])
