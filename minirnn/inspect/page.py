@@ -56,6 +56,7 @@ from minirnn.vocab import UNK
 
 DIVERGING_LEVELS = 15        # colours of the diverging scale: codes 0 .. 14, 7 is 0
 SEQUENTIAL_LEVELS = 9        # colours of the sequential scale (the sigmoid gates): codes 0 .. 8
+                             # (at most 16 each: the page packs two codes in a byte)
 MIDDLE = DIVERGING_LEVELS // 2
 CONTEXT = 8                  # tokens read backwards that order each unit's codes
 ZLIB_LEVEL, ZLIB_STRATEGY = 9, zlib.Z_FILTERED
@@ -141,7 +142,7 @@ def stored_codes(cell, c_scales):
     """What the page stores of one cell: quantity -> (T, N) uint8, in the text's order.
 
     The code of each value; for an LSTM, c and h as their difference, mod the number of
-    levels, from the code that the cell's equations give from the codes before them:
+    levels, from the code that the cell's equations give from the other codes:
         c_t = f_t c_(t-1) + i_t g_t    (c_(-1) = 0: the page starts from 0)
         h_t = o_t tanh(c_t)
     The page adds the prediction back, step by step, in the same float64 arithmetic.
@@ -189,6 +190,7 @@ def _store_units(data, codes, kept, order):
 
 
 def _deflate(raw):
+    """zlib's format (RFC 1950), which the page's DecompressionStream("deflate") reads."""
     compressor = zlib.compressobj(ZLIB_LEVEL, zlib.DEFLATED, 15, 9, ZLIB_STRATEGY)
     return compressor.compress(raw) + compressor.flush()
 
