@@ -3,10 +3,12 @@
 - the page parses (html.parser), holds one inline style and two inline scripts, and
   nothing that could load from elsewhere: no src or href attribute, no http(s) URL, even
   when the text itself holds URLs, "</script>" and HTML;
-- its JSON gives back the tokens, and every stored unit inflates to the quantised
-  values of the trace, within half a colour level;
+- its JSON gives back the tokens, and every stored unit decodes, as the page's
+  JavaScript does (inflate, unpack, undo the context order, add the LSTM's predictions
+  of c and h), to the codes of the trace's values, each within half a colour level;
 - a size limit keeps fewer units, the ranked ones first; one that holds none is refused;
-- quantisation: sigmoid gates on [0, 1], h on [-1, 1], c scaled by its largest |c|.
+- quantisation: sigmoid gates on [0, 1], h on [-1, 1], c scaled by its largest |c|;
+  the context order sorts steps by the text before them, read backwards; two codes a byte.
 """
 import base64
 import json
@@ -17,7 +19,8 @@ import numpy as np
 import pytest
 
 from minirnn.inspect.features import character_features, search_units, unit_correlations, unit_scores
-from minirnn.inspect.page import LEVELS, MIDDLE, quantise, scale, write_page
+from minirnn.inspect.page import (DIVERGING_LEVELS, MIDDLE, SEQUENTIAL_LEVELS, context_order, dequantise, levels,
+                                  pack, quantise, scales, write_page)
 from minirnn.inspect.saturation import gate_saturation
 from minirnn.inspect.text import given_text
 from minirnn.inspect.trace import trace_model
@@ -90,22 +93,44 @@ def test_the_page_is_self_contained_html(tmp_path):
     assert stored == total == 14
 
 
-def test_every_stored_unit_inflates_to_the_trace(tmp_path):
-    path, _, text, trace, _ = make_page(tmp_path)
+def decode(cell, ids):
+    """The page's decode() for every stored unit of one cell, in Python, one step after
+    another as the page does: quantity -> (T, n) codes in the text's order."""
+    T, n = len(ids), len(cell["units"])
+    order = context_order(ids)
+    codes = {}
+    for q, block in cell["codes"].items():
+        packed = np.frombuffer(zlib.decompress(base64.urlsafe_b64decode(block)), np.uint8).reshape(n, (T + 1) // 2)
+        pairs = np.stack([packed >> 4, packed & 15], axis=2).reshape(n, -1)[:, :T]    # (n, T) in context order
+        codes[q] = np.empty((T, n), np.int64)
+        codes[q][order] = pairs.T
+    if cell["lstm"]:                          # c and h are stored as differences from the cell's equations
+        c_scale = np.array(cell["scales"]["c"])[cell["units"]]
+        c_before = np.zeros(n)
+        for t in range(T):
+            i, f, g, o = (dequantise(codes[q][t], q) for q in "ifgo")
+            codes["c"][t] = (codes["c"][t] + quantise(f * c_before + i * g, "c", c_scale)) % levels("c")
+            c_before = dequantise(codes["c"][t], "c", c_scale)
+            codes["h"][t] = (codes["h"][t] + quantise(o * np.tanh(c_before), "h")) % levels("h")
+    return codes
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_every_stored_unit_decodes_to_the_trace(tmp_path, cell):
+    path, _, text, trace, _ = make_page(tmp_path, cell=cell)
     data, _ = page_data(path)
-    T = len(text.tokens)
-    for k, cell in enumerate(data["cells"]):
-        assert cell["quantities"] == ["h", "c", "i", "f", "g", "o"]
-        for unit, block in cell["units"].items():
-            codes = np.frombuffer(zlib.decompress(base64.urlsafe_b64decode(block)), np.uint8).reshape(6, T)
-            for q, row in zip(cell["quantities"], codes):
-                v = trace.cells[k][q][:, int(unit)]
-                if q in ("i", "f", "o"):
-                    shown = row / (LEVELS - 1)
-                else:
-                    shown = (row.astype(float) - MIDDLE) / MIDDLE * (cell["scales"]["c"][int(unit)] if q == "c" else 1)
-                step = (1 if q in "ifo" else 2) / (LEVELS - 1) * scale(v, q)
-                assert np.abs(shown - v).max() <= step / 2 + 1e-3 * scale(v, q)
+    assert data["ids"] == text.ids[1:].tolist()
+    for k, stored in enumerate(data["cells"]):
+        assert stored["quantities"] == list(trace.cells[k]) and stored["lstm"] == (cell == "lstm")
+        units = stored["units"]
+        assert units == list(range(7))
+        c_scale = scales(trace.cells[k])
+        for q, got in decode(stored, data["ids"]).items():
+            v = trace.cells[k][q][:, units]                                        # (T, n)
+            unit_scale = c_scale[units] if q == "c" else 1.0
+            np.testing.assert_array_equal(got, quantise(v, q, unit_scale), err_msg=f"cell {k} {q}")
+            step = (1 if q in "ifo" else 2) / (levels(q) - 1) * (np.max(np.abs(v), axis=0) if q == "c" else 1)
+            assert np.all(np.abs(dequantise(got, q, unit_scale) - v) <= step / 2 + 1e-3 * unit_scale)
 
 
 def test_the_next_tokens_are_in_the_page(tmp_path):
@@ -121,11 +146,12 @@ def test_the_next_tokens_are_in_the_page(tmp_path):
 
 def test_a_size_limit_keeps_the_ranked_units_first(tmp_path):
     _, (full, _, _), *_ = make_page(tmp_path)
-    path, (size, stored, total), _, _, findings = make_page(tmp_path, max_bytes=full - 4000)
-    assert size <= full - 4000 and 0 < stored < total
+    path, (size, stored, total), _, _, findings = make_page(tmp_path, max_bytes=full - 2000)
+    assert size <= full - 2000 and 0 < stored < total
     data, _ = page_data(path)
     best = max((fs[0] for fs in findings.values()), key=lambda f: abs(f.r))
-    assert str(best.unit) in data["cells"][best.cell]["units"]
+    assert best.unit in data["cells"][best.cell]["units"]
+    assert sum(len(cell["units"]) for cell in data["cells"]) == stored
 
 
 def test_a_limit_too_small_for_one_unit_is_refused(tmp_path):
@@ -143,8 +169,24 @@ def test_gru_and_rnn_pages(tmp_path, cell):
 
 
 def test_quantise():
-    v = np.array([-1.0, -0.6, 0.0, 0.4, 1.0])
-    assert quantise(v, "h").tolist() == [0, 3, 7, 10, 14]                   # 7 is 0; -0.6 * 7 = -4.2
-    assert quantise(np.array([0.0, 0.2, 1.0]), "f").tolist() == [0, 3, 14]  # 0.2 * 14 = 2.8
-    assert quantise(np.array([-4.8, 2.0, 8.0]), "c").tolist() == [3, 9, 14]  # scaled by max |c| = 8
-    assert scale(np.array([-4.0, 2.0, 8.0]), "c") == 8 and scale(np.zeros(3), "c") == 1
+    assert (DIVERGING_LEVELS, MIDDLE, SEQUENTIAL_LEVELS) == (15, 7, 9)
+    v = np.array([-1.0, -0.6, 0.0, 0.4, 1.0, -1 / 14, 1 / 14])
+    assert quantise(v, "h").tolist() == [0, 3, 7, 10, 14, 7, 8]              # 7 is 0; -0.6 * 7 = -4.2; halves up
+    assert quantise(np.array([0.0, 0.2, 1.0, 1 / 16]), "f").tolist() == [0, 2, 8, 1]  # 0.2 * 8 = 1.6
+    assert quantise(np.array([-4.8, 2.0, 8.0]), "c", 8.0).tolist() == [3, 9, 14]     # scaled by max |c| = 8
+    assert dequantise(np.array([0, 7, 14]), "c", 8.0).tolist() == [-8.0, 0.0, 8.0]
+    assert dequantise(np.array([0, 4, 8]), "o").tolist() == [0.0, 0.5, 1.0]
+    cell = {"c": np.array([[-4.0, 0.0], [2.0, 0.0], [8.12345, 0.0]])}
+    assert scales(cell).tolist() == [8.12345, 1.0] and scales({"h": cell["c"]}) is None
+
+
+@pytest.mark.parametrize("ids", [[3, 1, 3, 1, 2, 3, 1], [5], [0, 0, 0], list(np.random.default_rng(0).integers(0, 4, 300))])
+def test_context_order_sorts_by_the_text_read_backwards(ids):
+    def backwards(t):                         # ids[t], ids[t - 1], ... 8 deep, -1 before the start, then t
+        return tuple(ids[t - j] if t >= j else -1 for j in range(8)) + (t,)
+    assert context_order(np.array(ids)).tolist() == sorted(range(len(ids)), key=backwards)
+
+
+def test_pack():
+    codes = np.array([[1, 9], [2, 10], [15, 0]], np.uint8)                  # (T = 3, 2 units)
+    assert pack(codes) == bytes([0x12, 0xF0, 0x9A, 0x00])                  # unit after unit, padded to even T
