@@ -74,8 +74,10 @@ def int_array(name, ids, high, shape_desc):
 
 
 def counted(n, noun, plural=None):
-    """'1 character', '2 characters', '1,000 steps': a count and its noun, agreeing in number.
+    """'1 character', '2 characters', '1,000 steps', '2.5 minutes': a count and its noun,
+    agreeing in number. Every message that counts goes through it.
 
-    plural defaults to noun + "s"; give it for nouns that do not follow that rule.
+    plural defaults to noun + "s"; give it for nouns that do not follow that rule ("classes").
     """
-    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+    number = f"{n:,}" if isinstance(n, (int, np.integer)) else f"{n:g}"
+    return f"{number} {noun if n == 1 else (plural or noun + 's')}"

@@ -100,7 +100,7 @@ def add_train_arguments(p):
                              f"(default {d['max_length']})")
 
     model = p.add_argument_group("model: Embedding -> recurrent layers -> pool -> Linear -> softmax")
-    model.add_argument("--embed-size", type=types.positive_int, metavar="D",
+    model.add_argument("--embed-size", type=types.positive_int, metavar="SIZE",
                        help=f"embedding size (default {d['embed_size']})")
     model.add_argument("--cell", choices=["gru", "lstm", "rnn"], help=f"the recurrent cell (default {d['cell']})")
     model.add_argument("--hidden-size", type=types.positive_int, metavar="N",

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from minirnn import textfile
+from minirnn.validate import counted
 
 UNKNOWN = -1                   # the label id of a row whose label the training file never had
 VALID_FRACTION = 0.1           # without a validation file, this share of the training file
@@ -92,7 +93,7 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     texts, labels, lines = [], [], []
     for line, row in records:
         if len(row) < needed:
-            raise DataError(f"{path}, line {line}: {count(len(row), 'field')}, expected at least "
+            raise DataError(f"{path}, line {line}: {counted(len(row), 'field')}, expected at least "
                             f"{needed} ({_describe(text_at, label_at if need_labels else None)})")
         text = " ".join(row[i].strip() for i in text_at if row[i].strip())
         if not text:
@@ -207,7 +208,7 @@ def label_ids(data, classes, ignore_unknown=False, training_file=None):
         source = f"the training file {training_file}" if training_file else "the training file"
         raise DataError(f"{data.path}, line {data.lines[first]}: label {data.labels[first]!r} never "
                         f"appears in {source} (its classes: {_names(classes)}); "
-                        f"{count(unknown.size, 'row')} in all have such labels. Fix them, or give "
+                        f"{counted(unknown.size, 'row')} in all have such labels. Fix them, or give "
                         f"--ignore-unknown-labels to count them as wrong")
     return ids, int(unknown.size)
 
@@ -303,7 +304,7 @@ def _column(spec, header):
         if int(spec) < 1:
             raise DataError(f"column numbers start at 1, got {spec}")
         if header is not None and int(spec) > len(header):
-            raise DataError(f"column {spec} does not exist: the header has {count(len(header), 'column')}")
+            raise DataError(f"column {spec} does not exist: the header has {counted(len(header), 'column')}")
         return int(spec) - 1
     if header is None:
         raise DataError(f"column {spec!r} is a name, but the file has no header (--no-header): "
@@ -335,10 +336,3 @@ def _describe(text_at, label_at):
 def _names(names, limit=12):
     shown = ", ".join(repr(n) for n in list(names)[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def count(n, noun, plural=None):
-    """A number and its noun, agreeing: '1 field', '3 fields', '2 classes' (with plural given),
-    '2.5 minutes'. Every message of this job that counts goes through it."""
-    number = f"{n:,}" if isinstance(n, (int, np.integer)) else f"{n:g}"
-    return f"{number} {noun if n == 1 else (plural or noun + 's')}"

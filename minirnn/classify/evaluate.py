@@ -23,9 +23,10 @@ import numpy as np
 
 from minirnn.atomic import atomic_write
 from minirnn.classify.batches import encode_texts
-from minirnn.classify.data import UNKNOWN, count, label_ids, read_labelled_file, saved_layout
+from minirnn.classify.data import UNKNOWN, label_ids, read_labelled_file, saved_layout
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
 from minirnn.threads import blas_threads
+from minirnn.validate import counted
 
 
 class Report(NamedTuple):
@@ -50,10 +51,10 @@ class Report(NamedTuple):
         for c, name in enumerate(self.classes):
             lines.append(f"{name:<{width}}{self.precision[c]:>10.3f}{self.recall[c]:>8.3f}"
                          f"{self.f1[c]:>8.3f}{self.support[c]:>9,}")
-        lines.append(f"accuracy {self.accuracy:.3f} on {count(self.n, 'document')} (majority baseline "
+        lines.append(f"accuracy {self.accuracy:.3f} on {counted(self.n, 'document')} (majority baseline "
                      f"{self.majority_baseline:.3f}), macro-F1 {self.macro_f1:.3f}, loss {self.loss:.4f} nats")
         if self.unknown:
-            lines.append(f"({count(self.unknown, 'document')} with a label unknown to the model, counted wrong)")
+            lines.append(f"({counted(self.unknown, 'document')} with a label unknown to the model, counted wrong)")
         lines.append("confusion matrix (rows: true class, columns: predicted class):")
         cell = max(6, len(f"{self.confusion.max():,}") + 2)
         short = [name[:cell - 1] for name in self.classes]
@@ -149,8 +150,8 @@ def evaluate_command(args):
     if args.json:
         print(report.to_json())
         return 0
-    cut_note = f"; {cut:,} cut at {count(settings['max_length'], 'token')}" if cut else ""
-    print(f"{data.path}: {count(report.n, 'document')}; checkpoint {checkpoint.path} "
+    cut_note = f"; {cut:,} cut at {counted(settings['max_length'], 'token')}" if cut else ""
+    print(f"{data.path}: {counted(report.n, 'document')}; checkpoint {checkpoint.path} "
           f"(step {checkpoint.config['best']['step']}){cut_note}")
     print(report.table())
     if args.plot != "none":

@@ -1,17 +1,17 @@
 """The many-to-one model: a document's token ids -> one score per class.
 
-    ids (T, B) --embed--> x (T, B, D) --rnn(lengths)--> y (T, B, K*N), final state h (L*K, B, N)
-        --pool--> features (B, K*N) --dropout--> --head--> logits (B, C) --softmax CE--> loss
+    ids (T, B) --embed--> x (T, B, I) --rnn(lengths)--> y (T, B, D*N), final state h (L*D, B, N)
+        --pool--> features (B, D*N) --dropout--> --head--> logits (B, C) --softmax CE--> loss
 
-    T steps (the batch's longest document), B documents, D embedding size, N hidden
-    units, L layers, K directions (2 when bidirectional), C classes.
+    T steps (the batch's longest document), B documents, I embedding size (the recurrent
+    layer's input size), N hidden units, L layers, D directions (2 when bidirectional), C classes.
 
 Two ways to turn a sequence of states into one vector (``pool``):
 
     last   the final hidden state of the last layer, taken at each document's own last
            token (the layer gets ``lengths``, so padding never touches it); when
            bidirectional, the backward direction's final state (it ends on the first
-           token) beside the forward one. PyTorch's h_n[-K:] with packed sequences.
+           token) beside the forward one. PyTorch's h_n[-D:] with packed sequences.
     mean   the last layer's outputs averaged over each document's real steps.
 
 While training, ``dropout`` P zeroes each feature with probability P and scales the rest
@@ -32,11 +32,10 @@ import numpy as np
 
 from minirnn.checkpoint import Checkpoint
 from minirnn.classify.batches import pad_batch, sorted_batches
-from minirnn.classify.data import count
 from minirnn.layers import Embedding, Linear
 from minirnn.losses import log_softmax
 from minirnn.recurrent import GRU, LSTM, RNN, Recurrent
-from minirnn.validate import float_dtype, one_of, positive_int, probability
+from minirnn.validate import counted, float_dtype, one_of, positive_int, probability
 from minirnn.vocab import PAD, Vocabulary
 
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
@@ -53,20 +52,20 @@ class NotFinite(ArithmeticError):
 # ---- pooling: the sequence of states -> one vector per document ----
 
 def last_state_forward(h, num_directions):
-    """h (L*K, B, N), every (layer, direction)'s final hidden state -> features (B, K*N):
-    the last layer's K rows side by side, forward direction first. Returns (features, cache)."""
-    last = h[-num_directions:]                            # (K, B, N) the last layer's directions
-    features = np.concatenate(list(last), axis=1)         # (B, K*N)
+    """h (L*D, B, N), every (layer, direction)'s final hidden state -> features (B, D*N):
+    the last layer's D rows side by side, forward direction first. Returns (features, cache)."""
+    last = h[-num_directions:]                            # (D, B, N) the last layer's directions
+    features = np.concatenate(list(last), axis=1)         # (B, D*N)
     return features, (h.shape, num_directions)
 
 
 def last_state_backward(dfeatures, cache):
-    """dfeatures (B, K*N) -> dh (L*K, B, N): the gradient on the final state, zero for the
+    """dfeatures (B, D*N) -> dh (L*D, B, N): the gradient on the final state, zero for the
     layers below the last (they reach the loss only through the last layer's inputs)."""
-    shape, K = cache
+    shape, D = cache
     LK, B, N = shape
-    dh = np.zeros(shape, dfeatures.dtype)                 # (L*K, B, N)
-    dh[LK - K:] = dfeatures.reshape(B, K, N).transpose(1, 0, 2)   # (K, B, N) undo the concatenation
+    dh = np.zeros(shape, dfeatures.dtype)                 # (L*D, B, N)
+    dh[LK - D:] = dfeatures.reshape(B, D, N).transpose(1, 0, 2)   # (D, B, N) undo the concatenation
     return dh
 
 
@@ -110,12 +109,12 @@ class Classifier:
     def __init__(self, config, seed=0, backend="numba"):
         self.config = config = model_config(**config)
         dtype = np.dtype(config["dtype"])
-        D, N = config["embed_size"], config["hidden_size"]
-        self.embed = Embedding(config["vocab_size"], D, padding_idx=PAD, dtype=dtype, seed=seed)
-        self.rnn = CELLS[config["cell"]](D, N, num_layers=config["layers"], bidirectional=config["bidirectional"],
+        I, N = config["embed_size"], config["hidden_size"]
+        self.embed = Embedding(config["vocab_size"], I, padding_idx=PAD, dtype=dtype, seed=seed)
+        self.rnn = CELLS[config["cell"]](I, N, num_layers=config["layers"], bidirectional=config["bidirectional"],
                                          dropout=config["dropout"], dtype=dtype, seed=seed + 1, backend=backend)
-        K = self.rnn.num_directions
-        self.head = Linear(K * N, config["num_classes"], dtype=dtype, seed=seed + 2)
+        D = self.rnn.num_directions
+        self.head = Linear(D * N, config["num_classes"], dtype=dtype, seed=seed + 2)
         self.modules = {"embed": self.embed, "rnn": self.rnn, "head": self.head}
         self._cache = None
 
@@ -126,14 +125,14 @@ class Classifier:
         layer would complain about an array the caller never passed.
         """
         with np.errstate(over="ignore", invalid="ignore"):    # reported below, in the caller's terms
-            x = self.embed.forward(ids)                        # (T, B, D)
+            x = self.embed.forward(ids)                        # (T, B, I)
             _require_finite(x, "the embeddings")
-            y, state = self.rnn.forward(x, lengths=lengths)   # (T, B, K*N), h (L*K, B, N) (LSTM: (h, c))
+            y, state = self.rnn.forward(x, lengths=lengths)   # (T, B, D*N), h (L*D, B, N) (LSTM: (h, c))
             if self.config["pool"] == "last":
                 h = Recurrent.state_parts(state)[0]
-                features, pool_cache = last_state_forward(h, self.rnn.num_directions)   # (B, K*N)
+                features, pool_cache = last_state_forward(h, self.rnn.num_directions)   # (B, D*N)
             else:
-                features, pool_cache = mean_pool_forward(y, lengths)                   # (B, K*N)
+                features, pool_cache = mean_pool_forward(y, lengths)                   # (B, D*N)
             _require_finite(features, "the recurrent layer's outputs")
             mask = None
             if self.training and self.config["dropout"] > 0:   # the same generator as the layer's dropout
@@ -148,17 +147,17 @@ class Classifier:
         if self._cache is None:
             raise RuntimeError("Classifier.backward called before forward")
         y_shape, pool_cache, mask = self._cache
-        dfeatures = self.head.backward(dlogits)                # (B, K*N)
+        dfeatures = self.head.backward(dlogits)                # (B, D*N)
         if mask is not None:
             dfeatures = dropout_backward(dfeatures, mask)
         if self.config["pool"] == "last":
-            dh = last_state_backward(dfeatures, pool_cache)    # (L*K, B, N)
+            dh = last_state_backward(dfeatures, pool_cache)    # (L*D, B, N)
             # nothing reaches the LSTM's final cell state c, and the outputs y get no gradient
             dstate = (dh, np.zeros_like(dh)) if len(self.rnn.state_names) == 2 else dh
-            dy = np.zeros(y_shape, dfeatures.dtype)            # (T, B, K*N)
+            dy = np.zeros(y_shape, dfeatures.dtype)            # (T, B, D*N)
         else:
             dstate, dy = None, mean_pool_backward(dfeatures, pool_cache)
-        dx, _ = self.rnn.backward(dy, dstate)                  # (T, B, D)
+        dx, _ = self.rnn.backward(dy, dstate)                  # (T, B, I)
         self.embed.backward(dx)
 
     @property
@@ -244,7 +243,7 @@ def load_classifier(path, backend="numba"):
             or model_cfg["vocab_size"] != len(vocab) or not isinstance(classes, list) \
             or model_cfg["num_classes"] != len(classes):
         raise ValueError(f"checkpoint {checkpoint.path!r}: its model description does not match "
-                         f"its vocabulary ({count(len(vocab), 'token')}) and classes")
+                         f"its vocabulary ({counted(len(vocab), 'token')}) and classes")
     model = Classifier(model_cfg, backend=backend)
     checkpoint.load_params_into(model.params)
     model.training = False

@@ -17,9 +17,10 @@ import numpy as np
 
 from minirnn.atomic import atomic_write
 from minirnn.classify.batches import encode_texts
-from minirnn.classify.data import count, read_labelled_file, saved_layout
+from minirnn.classify.data import read_labelled_file, saved_layout
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
 from minirnn.threads import blas_threads
+from minirnn.validate import counted
 
 
 def predict_texts(model, vocab, texts, max_length):
@@ -67,7 +68,7 @@ def predict_command(args):
     else:
         atomic_write(args.out, lambda f: _write_csv(f, header, rows), mode="w")
         counts = np.bincount(predicted, minlength=len(classes))
-        print(f"wrote {args.out}: {count(len(rows), 'document')}, predicted "
+        print(f"wrote {args.out}: {counted(len(rows), 'document')}, predicted "
               + ", ".join(f"{name} {n:,}" for name, n in zip(classes, counts)))
     return 0
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from minirnn.checkpoint import Checkpoint, save_checkpoint
 from minirnn.classify.batches import bucket_batches, encode_texts, pad_batch, padding_share
-from minirnn.classify.data import Layout, count, read_splits
+from minirnn.classify.data import Layout, read_splits
 from minirnn.classify.evaluate import classification_report, plot_confusion
 from minirnn.classify.model import CHECKPOINT_KIND, Classifier, NotFinite, model_config, predict_proba
 from minirnn.classify.settings import LEVELS, checkpoint_path, resolve_settings
@@ -41,6 +41,7 @@ from minirnn.optim import Adam
 from minirnn.progress import Progress
 from minirnn.threads import blas_threads
 from minirnn.vocab import Vocabulary
+from minirnn.validate import counted
 
 ABSURD_LOSS = 20        # a validation loss above 20 x log(C) nats (20 x a uniform guess's) means
                         # saturated, diverging outputs: never kept as the best
@@ -271,7 +272,7 @@ class ClassifierRun:
             message = str(error)
             raise Diverged(message if "checkpoint" in message else message + self._kept()) from None
         progress.close()
-        print(f"trained {count(steps, 'step')} ({count(documents, 'document')}) in {seconds:.1f} s: "
+        print(f"trained {counted(steps, 'step')} ({counted(documents, 'document')}) in {seconds:.1f} s: "
               f"{documents / max(seconds, 1e-9):,.0f} examples/s")
 
     def _validate(self):
@@ -335,30 +336,30 @@ class ClassifierRun:
         s, sp = self.settings, self.splits
         train, valid = sp["train"], sp["valid"]
         counts = np.bincount(train.labels, minlength=len(self.classes))
-        print(f"data: {train.source}: {count(len(train.labels), 'training document')} in "
-              f"{count(len(self.classes), 'class', 'classes')} "
+        print(f"data: {train.source}: {counted(len(train.labels), 'training document')} in "
+              f"{counted(len(self.classes), 'class', 'classes')} "
               f"({', '.join(f'{c} {n}' for c, n in zip(self.classes, counts))})")
-        print(f"      validation: {valid.source}, {count(len(valid.labels), 'document')}"
-              + (f"; test: {sp['test'].source}, {count(len(sp['test'].labels), 'document')}" if sp["test"] else ""))
+        print(f"      validation: {valid.source}, {counted(len(valid.labels), 'document')}"
+              + (f"; test: {sp['test'].source}, {counted(len(sp['test'].labels), 'document')}" if sp["test"] else ""))
         for name in ("valid", "test"):
             if sp[name] is not None and sp[name].unknown:
-                print(f"      {sp[name].source}: {count(sp[name].unknown, 'document')} with a label the "
+                print(f"      {sp[name].source}: {counted(sp[name].unknown, 'document')} with a label the "
                       f"training file never had: counted as wrong (--ignore-unknown-labels)")
         lengths = self.trainer.lengths
         unit = "word and punctuation" if s["level"] == "word" else "character"
         print(f"tokens: {s['level']} level ({self.vocab.level}), vocabulary of {len(self.vocab):,} from the "
               f"training documents (min count {s['min_count']}, at most {s['max_vocab']:,}); "
-              f"{count(int(np.median(lengths)), unit + ' token')} per document (median), "
+              f"{counted(int(np.median(lengths)), unit + ' token')} per document (median), "
               f"{self.cut['train']:,} of {lengths.size:,} cut at --max-length {s['max_length']}")
         params = sum(p.size for p in self.model.params.values())
         print(f"model: {self.model!r}, {params:,} parameters")
-        budget = " and ".join(([count(s["epochs"], "epoch")] if s["epochs"] else [])
-                              + ([count(s["minutes"], "minute")] if s["minutes"] else []))
+        budget = " and ".join(([counted(s["epochs"], "epoch")] if s["epochs"] else [])
+                              + ([counted(s["minutes"], "minute")] if s["minutes"] else []))
         share = padding_share(lengths, self.trainer.epoch_batches(0))
         print(f"training for {budget}" + (f", resumed at step {self.trainer.step}" if self.trainer.step else "")
-              + f": batches of {count(s['batch_size'], 'document')} bucketed by length ({share:.1%} padding), "
-              f"{count(self.trainer.steps_per_epoch, 'step')} per epoch, Adam lr {s['lr']:g}, clip {s['clip']:g}; "
-              f"validation every " + (count(s["eval_every"], "step") if s["eval_every"] else "epoch"))
+              + f": batches of {counted(s['batch_size'], 'document')} bucketed by length ({share:.1%} padding), "
+              f"{counted(self.trainer.steps_per_epoch, 'step')} per epoch, Adam lr {s['lr']:g}, clip {s['clip']:g}; "
+              f"validation every " + (counted(s["eval_every"], "step") if s["eval_every"] else "epoch"))
         print(f"checkpoint: {self.out}", flush=True)
 
     def finish(self):

@@ -50,7 +50,7 @@ def add_train_arguments(p):
     model.add_argument("--input", choices=["embedding", "onehot"],
                        help="learned embedding vectors, or one-hot vectors of size V as in "
                             f"min-char-rnn (default {d['input']})")
-    model.add_argument("--embed-size", type=types.positive_int, metavar="D",
+    model.add_argument("--embed-size", type=types.positive_int, metavar="SIZE",
                        help=f"embedding size, with --input embedding (default {d['embed_size']})")
     model.add_argument("--dropout", type=types.non_negative_float, metavar="P",
                        help="dropout probability between stacked layers, needs --layers 2 or "
