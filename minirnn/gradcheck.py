@@ -37,6 +37,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minirnn.validate import counted
+
 DEFAULT_EPS = 1e-5
 DEFAULT_FLOOR = 1e-2
 DEFAULT_REL_TOL = 1e-7
@@ -103,7 +105,8 @@ class GradcheckRow(NamedTuple):
     """The comparison for one array."""
     name: str
     shape: tuple
-    checked: int            # entries compared (sampled ones only, with max_entries)
+    checked: int            # entries examined: compared, or skipped at a kink (sampled ones only,
+                            # with max_entries); checked - len(skipped) were verified
     size: int               # entries in the array
     max_rel_error: float    # over the checked entries that were not skipped
     max_abs_error: float
@@ -158,6 +161,8 @@ def check_gradients(loss_fn, arrays, analytic, eps=DEFAULT_EPS, max_entries=None
                 if not loss_at_x:
                     loss_at_x.append(_evaluate(loss_fn))
                 slack = kink_slack(loss_fn, array, flat[j], eps, loss_at_x[0], loss_up[j], loss_down[j])
+                # skipped (not judged) only where the kink explains the error; "not <=" so that
+                # a NaN error or slack is judged, and fails
                 judged[j] = not abs_error[j] <= KINK_FACTOR * slack
         rows.append(_row(name, array.shape, flat, a, n, rel_error, abs_error, judged))
     return GradcheckReport(rows, eps=eps, floor=floor, rel_tol=rel_tol)
@@ -193,20 +198,24 @@ def kink_slack(loss_fn, array, flat_index, eps, loss_0, loss_up, loss_down):
     """How far the central difference at this entry can be off because L is not smooth
     within +-eps of it, in the gradient's units. Costs two more evaluations of L.
 
-    Over a step that small a smooth L is a parabola to within eps^3 L''' terms, so the
-    third differences of L on the five points x - eps, x - eps/2, x, x + eps/2, x + eps,
+    Write L(t) for the loss with this entry moved from x to x + t. Over a step that
+    small a smooth L is a cubic to within eps^4 terms, so the third differences of L on
+    the five points t = -eps, -eps/2, 0, eps/2, eps,
 
         t1 = -L(-eps) + 3 L(-eps/2) - 3 L(0) + L(eps/2)       ~ (eps/2)^3 L'''
         t2 = -L(-eps/2) + 3 L(0) - 3 L(eps/2) + L(eps)        ~ (eps/2)^3 L'''
 
-    are nearly zero. A kink (the slope jumps by J at distance d < eps from x, e.g. a
-    relu pre-activation crossing zero) adds J max(0, h - d) to L(x + h): that puts
-    J (eps - d) / (2 eps) into the central difference, and at least half as much into
-    slack = max(|t1|, |t2|) / eps, whatever d is (the least at d = eps/3; either third
-    difference alone misses the kink at one distance). So at an entry where the
-    function is differentiable but a kink is near, a correct gradient has
-    |a - n| <= 2 slack; check_gradients skips a failing entry with
-    |a - n| <= KINK_FACTOR slack (3: a margin of 1.5 over that bound).
+    are nearly zero. Now a kink: say the slope jumps by J at t = d, with 0 < d < eps (a
+    relu pre-activation crossing zero there). Then L(t) = smooth(t) + J max(0, t - d).
+    The central difference (L(eps) - L(-eps)) / (2 eps) picks up J (eps - d) / (2 eps)
+    from the kink term, however right the gradient is. The kink term also enters t1
+    or t2 (whichever stencil straddles d): working out where d falls among 0, eps/2
+    and eps gives slack = max(|t1|, |t2|) / eps >= J (eps - d) / (4 eps), at least half
+    the central difference's error, for every d (tightest at d = eps/3; t1 or t2 alone
+    vanishes for some d, hence both). So at an entry where the function is
+    differentiable but a kink is near, a correct gradient has |a - n| <= 2 slack;
+    check_gradients skips a failing entry with |a - n| <= KINK_FACTOR slack (3: a
+    margin of 1.5 over that bound).
 
     Where L is smooth, slack is about the central difference's own error (truncation
     eps^2 L'''/8 against its eps^2 L'''/6, and round-off), so a wrong gradient can be
@@ -266,7 +275,7 @@ class GradcheckReport:
         return 2 * self.skipped > self.checked
 
     def __str__(self):
-        header = ["array", "shape", "checked", "max rel err", "max abs err", "worst at",
+        header = ["array", "shape", "examined", "max rel err", "max abs err", "worst at",
                   "analytic", "numerical", "result"]
         lines = [_format_row(row, self.rel_tol) for row in self.rows]
         if self.skipped:                       # the column appears only when it says something
@@ -286,14 +295,14 @@ class GradcheckReport:
         out += [join(cells) for cells in lines]
         failed = [row.name for row in self.rows if not row.passed(self.rel_tol)]
         if failed:
-            out.append(f"FAIL: {len(failed)} of {len(self.rows)} arrays above "
+            out.append(f"FAIL: {len(failed)} of {counted(len(self.rows), 'array')} above "
                        f"rel tol {self.rel_tol:.0e} ({', '.join(failed)}); "
                        f"max rel err {self.max_rel_error:.1e}")
         elif self._mostly_skipped():
             out.append(f"FAIL: {self.skipped} of the {self.checked} entries examined were skipped, over half: "
                        f"too little was verified (is eps far from 1e-5? see --sweep-eps)")
         else:
-            out.append(f"PASS: all {len(self.rows)} arrays within rel tol {self.rel_tol:.0e}; "
+            out.append(f"PASS: all {counted(len(self.rows), 'array')} within rel tol {self.rel_tol:.0e}; "
                        f"max rel err {self.max_rel_error:.1e}")
         if self.skipped:
             out.append(_describe_skipped(self.rows))
@@ -570,8 +579,10 @@ def plot_sweep(sweep, path, title=""):
         ax.loglog(eps, worst, color=color, linewidth=2.5, marker="o",
                   label=f"{dtype}: the worst array (thin lines: each array)")
         eps_min, err_min = sweep.minimum(dtype)
+        right_side = eps_min < eps.max() / 100      # the label goes where the V leaves room
         ax.annotate(f"minimum {err_min:.0e}\nat eps = {eps_min:.0e}", (eps_min, err_min), color=color,
-                    textcoords="offset points", xytext=(-10, -30), ha="right", fontsize=8)
+                    textcoords="offset points", xytext=(12 if right_side else -10, -30),
+                    ha="left" if right_side else "right", fontsize=8)
         # slope -1, through the smallest eps that still has an estimate: the round-off arm
         j = np.flatnonzero((worst < 0.5) & ~sweep.lost[dtype])[-1]
         guide = eps[list(sweep.eps).index(eps_min):j + 1]
@@ -580,13 +591,12 @@ def plot_sweep(sweep, path, title=""):
     guide = eps[:5]                            # slope +2, through the largest eps: truncation
     ax.loglog(guide, sweep.worst("float64")[0] * (guide / eps[0]) ** 2, color="gray", linestyle="--",
               linewidth=1.5, label="truncation ~ eps^2 (slope +2)")
-    ax.invert_xaxis()
     ax.set_xlabel("eps (the finite-difference step)")
     ax.set_ylabel("max relative error of the central difference")
     ax.set_title(title or "Central differences: truncation ~ eps^2 against round-off ~ u/eps")
     ax.grid(True, which="major", alpha=0.3)
     ax.set_ylim(bottom=min(ax.get_ylim()[0], 1e-4 * min(sweep.minimum(d)[1] for d in sweep.errors)))
-    ax.legend(fontsize=8, loc="lower right")                 # below the round-off arm: room made above
+    ax.legend(fontsize=8, loc="lower left")                  # under the round-off arms: room made above
     fig.tight_layout()
     try:
         atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))

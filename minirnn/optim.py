@@ -15,7 +15,8 @@ first step), lr the learning rate, wd the weight decay.
     SGD       p <- p - lr g, optionally with momentum (heavy ball or Nesterov)
     Adagrad   p <- p - lr g / (sqrt(sum of every g^2 so far) + eps)
     RMSprop   p <- p - lr g / (sqrt(running average of g^2) + eps)
-    Adam      p <- p - lr m_hat / (sqrt(v_hat) + eps), m and v running averages of g and g^2
+    Adam      p <- p - lr m_hat / (sqrt(v_hat) + eps), m and v running averages of g and g^2,
+              m_hat and v_hat the same with their pull towards 0 at the start divided out
     AdamW     Adam, with the weight decay applied to p directly instead of through g
 
 The lines a training step runs are each class's ``_update``: it reads p, g and the kept
@@ -278,7 +279,9 @@ class Adam(Optimizer):
         v_t = beta2 v_(t-1) + (1 - beta2) g^2  (state "exp_avg_sq")
         amsgrad: v_t <- max(v_max, v_t), kept as v_max       (state "max_exp_avg_sq")
         m and v start at 0, so early averages are pulled towards 0; divide it out:
-        p <- p - lr / (1 - beta1^t) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps)
+        m_hat = m_t / (1 - beta1^t),   v_hat = v_t / (1 - beta2^t)
+        p <- p - lr m_hat / (sqrt(v_hat) + eps)
+           = p - lr / (1 - beta1^t) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps)   (as computed)
     Kingma and Ba, "Adam: A Method for Stochastic Optimization", 2015, Algorithm 1 (with
     eps outside the bias correction, as torch); amsgrad: Reddi, Kale and Kumar, 2018.
     """
@@ -307,12 +310,16 @@ class Adam(Optimizer):
         """The Adam update proper, shared with AdamW."""
         beta1, beta2, t = self.beta1, self.beta2, self.step_count
         m, v = self.exp_avg[name], self.exp_avg_sq[name]
-        m = m + (1 - beta1) * (g - m)                  # m_t = beta1 m_(t-1) + (1 - beta1) g
+        # m_t = beta1 m_(t-1) + (1 - beta1) g, written m + (1 - beta1)(g - m) as torch's lerp
+        # computes it, so that the two agree to the last bit
+        m = m + (1 - beta1) * (g - m)
         v = beta2 * v + (1 - beta2) * g * g            # v_t = beta2 v_(t-1) + (1 - beta2) g^2
         state = {"exp_avg": m, "exp_avg_sq": v}
         if self.amsgrad:
             v = np.maximum(self.max_exp_avg_sq[name], v)   # the denominator never shrinks
             state["max_exp_avg_sq"] = v
+        # lr m_hat / (sqrt(v_hat) + eps), with the two corrections moved out of the arrays
+        # (two scalar operations instead of two passes), in torch's order
         step_size = self.lr / (1 - beta1 ** t)
         denominator = np.sqrt(v) / (1 - beta2 ** t) ** 0.5 + self.eps
         return p - step_size * m / denominator, state

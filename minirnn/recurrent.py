@@ -40,7 +40,7 @@ class LayerCache(NamedTuple):
     """What backward needs from the last forward."""
     T: int
     B: int
-    steps: "SequenceLengths"  # where each sequence ends
+    seqlen: "SequenceLengths"  # where each sequence ends
     caches: list             # one cell cache per (layer, direction)
     states: list             # per (layer, direction): its state sequences, (h,) or (h, c), each
                              # (T, B, N) in the direction's reading order
@@ -128,7 +128,7 @@ class Recurrent:
         lengths = self._check_lengths(lengths, T, B)
         states0 = self._check_state("state", state, B)   # tuple of (L*D, B, N)
         kernels = self._kernels()
-        steps = SequenceLengths(T, B, lengths)
+        seqlen = SequenceLengths(T, B, lengths)
 
         caches, states, dropout_masks = [], [], []
         # finals[s][k]: state s (h, or h then c) of (layer, direction) k after each
@@ -147,18 +147,18 @@ class Recurrent:
             for direction in range(self.num_directions):
                 k = layer * self.num_directions + direction
                 reverse = direction == 1
-                xin = steps.reverse(layer_input) if reverse else layer_input
+                xin = seqlen.reverse(layer_input) if reverse else layer_input
                 seqs, cache = self._cell_forward(kernels, xin, tuple(s0[k] for s0 in states0),
                                                  self._params_of(layer, direction))
                 caches.append(cache)
                 states.append(seqs)
                 for final, seq in zip(finals, seqs):
-                    final.append(steps.last(seq))        # state after each sequence's own last step
-                y = steps.reverse(seqs[0]) if reverse else seqs[0]
-                outputs.append(steps.zero_padding(y))
+                    final.append(seqlen.last(seq))        # state after each sequence's own last step
+                y = seqlen.reverse(seqs[0]) if reverse else seqs[0]
+                outputs.append(seqlen.zero_padding(y))
             layer_input = np.concatenate(outputs, axis=-1) if self.bidirectional else outputs[0]
 
-        self._cache = LayerCache(T, B, steps, caches, states, dropout_masks)
+        self._cache = LayerCache(T, B, seqlen, caches, states, dropout_masks)
         y = layer_input.transpose(1, 0, 2) if self.batch_first else layer_input
         return y, self._pack_state(tuple(np.stack(f) for f in finals))
 
@@ -173,7 +173,7 @@ class Recurrent:
         """
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        T, B, steps, caches, _, dropout_masks = self._cache
+        T, B, seqlen, caches, _, dropout_masks = self._cache
         N, D = self.hidden_size, self.num_directions
         dy_shape = (B, T, D * N) if self.batch_first else (T, B, D * N)
         validate.float_array("dy", dy, self.dtype, dy_shape)
@@ -184,21 +184,21 @@ class Recurrent:
         dstates0 = [np.empty((self.num_layers * D, B, N), self.dtype) for _ in self.state_names]
         kernels = self._kernels()
 
-        d_output = steps.zero_padding(dy)                    # padded outputs were zeroed: no gradient
+        d_output = seqlen.zero_padding(dy)                    # padded outputs were zeroed: no gradient
         for layer in reversed(range(self.num_layers)):
             d_inputs = []
             for direction in range(D):
                 k = layer * D + direction
                 reverse = direction == 1
                 dy_dir = d_output[..., direction * N:(direction + 1) * N]
-                dh = steps.reverse(dy_dir) if reverse else dy_dir
+                dh = seqlen.reverse(dy_dir) if reverse else dy_dir
                 # the outputs are h; the LSTM's c gets a gradient only as a final state
                 dseqs = (dh,) + (None,) * (len(self.state_names) - 1)
                 if dfinals is not None:
                     # each state sequence gets the final-state gradient at its own last step
-                    dseqs = tuple(steps.add_at_last(dseq, dfinal[k]) for dseq, dfinal in zip(dseqs, dfinals))
+                    dseqs = tuple(seqlen.add_at_last(dseq, dfinal[k]) for dseq, dfinal in zip(dseqs, dfinals))
                 dx_dir, d0, dparams = self._cell_backward(kernels, dseqs, caches[k])
-                d_inputs.append(steps.reverse(dx_dir) if reverse else dx_dir)
+                d_inputs.append(seqlen.reverse(dx_dir) if reverse else dx_dir)
                 for s, d in zip(dstates0, d0):
                     s[k] = d
                 for name, grad in dparams.items():
@@ -224,17 +224,19 @@ class Recurrent:
             "c"                  LSTM: every step's cell state
             "i", "f", "g", "o"   LSTM: the gates after their nonlinearity
             "r", "z", "n"        GRU: the gates after their nonlinearity
+        (g and n are tanh candidates rather than sigmoid masks; PyTorch's layout stacks them
+        with the gates, and so does this list)
 
         The arrays are the ones the forward pass computed and keeps for backward (no
         second copy of the cell math). Raises RuntimeError before any forward call.
         """
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.trace called before forward")
-        steps, traced = self._cache.steps, []
+        seqlen, traced = self._cache.seqlen, []
         for k, (cache, seqs) in enumerate(zip(self._cache.caches, self._cache.states)):
             reverse = k % self.num_directions == 1
             values = {**dict(zip(self.state_names, seqs)), **cache.gate_values()}
-            traced.append({name: steps.zero_padding(steps.reverse(v) if reverse else v)
+            traced.append({name: seqlen.zero_padding(seqlen.reverse(v) if reverse else v)
                            for name, v in values.items()})
         return traced
 

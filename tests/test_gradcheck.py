@@ -183,7 +183,7 @@ def test_report_table_is_readable():
     text = str(report)
     lines = text.splitlines()
     assert len(lines) == 2 + len(report.rows) + 1   # title, header, rows, summary
-    assert lines[1].split()[:3] == ["array", "shape", "checked"]
+    assert lines[1].split()[:3] == ["array", "shape", "examined"]
     row_lines = lines[2:2 + len(report.rows)]
     assert row_lines[0].startswith("x ") and row_lines[0].endswith("PASS")
     assert row_lines[1].startswith("y ") and row_lines[1].endswith("FAIL")

@@ -17,6 +17,13 @@ the forward's outputs and returns the gradients on its inputs and parameters:
     rnn_step_forward / rnn_step_backward   one step
     rnn_forward      / rnn_backward        a whole sequence (backpropagation through time)
 
+Why the gradient vanishes: each step of rnn_backward multiplies the gradient flowing back
+by sigma'(A) and by H^T (ds_prev = (ds * (1 - s^2)) @ H.T for tanh). Reaching k steps back,
+it has been through k such factors: a product that shrinks exponentially in k when they
+are small (tanh' <= 1, and H's singular values below 1) and explodes when they are large.
+examples/02_vanishing_gradients.py measures it; the LSTM's cell state (cells/lstm.py) is
+the cure.
+
 This file is the reference: the Numba kernel in ``minirnn/kernels/rnn.py`` computes
 the same numbers faster and is tested against it.
 """

@@ -1,12 +1,17 @@
 """Any cell over a whole sequence: the forward loop and backpropagation through time.
 
 rnn.py, lstm.py and gru.py each write the same two loops around their own step. This
-file writes them once, for a cell of your own. Write the step, as a class with two
-methods in the shape of cells/rnn.py, and minirnn does the rest:
+file writes them once, for a cell of your own. Write the step, as a class whose two
+methods do what cells/rnn.py's rnn_step_forward / rnn_step_backward do (with the states
+and the parameters gathered into a tuple and a dict, so that one loop fits every cell),
+and minirnn does the rest. For instance a cell with a forget gate f and a candidate n,
+like the minimal gated unit of examples/08:
 
     class MyCell:
         state_names = ("h",)    # what each step hands to the next; the first is the output
-        gates = 2               # W (I, 2N), H (N, 2N) and b (2N,) stack 2 blocks, each N wide
+        gates = 2               # N-wide blocks stacked in W (I, 2N), H (N, 2N), b (2N,): here
+                                # one for the gate f and one for the candidate n (the simple
+                                # cell has 1 block, the LSTM 4, the GRU 3)
         gate_names = ("f",)     # optional: cache fields that Recurrent.trace() returns
 
         def step_forward(self, x, states_prev, params):

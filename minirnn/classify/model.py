@@ -19,8 +19,8 @@ by 1/(1-P) (inverted dropout, as torch.nn.Dropout), and acts between stacked lay
 (the recurrent layer's own dropout, as torch.nn.GRU's): a few thousand documents are
 learned by heart within a few epochs, and dropout delays that.
 
-Each pooling, and the dropout, is a forward/backward pair in the style of CS231n's
-rnn_layers.py; the layers themselves are minirnn's Embedding, RNN/LSTM/GRU and Linear,
+Each pooling, and the dropout, is a forward/backward pair as the cells are:
+``*_forward(x) -> (out, cache)`` beside ``*_backward(dout, cache) -> dx``; the layers themselves are minirnn's Embedding, RNN/LSTM/GRU and Linear,
 and the loss is minirnn.softmax_cross_entropy.
 
 The network is described by a small dict, stored in every checkpoint:
@@ -63,9 +63,9 @@ def last_state_backward(dfeatures, cache):
     """dfeatures (B, D*N) -> dh (L*D, B, N): the gradient on the final state, zero for the
     layers below the last (they reach the loss only through the last layer's inputs)."""
     shape, D = cache
-    LK, B, N = shape
+    LD, B, N = shape
     dh = np.zeros(shape, dfeatures.dtype)                 # (L*D, B, N)
-    dh[LK - D:] = dfeatures.reshape(B, D, N).transpose(1, 0, 2)   # (D, B, N) undo the concatenation
+    dh[LD - D:] = dfeatures.reshape(B, D, N).transpose(1, 0, 2)   # (D, B, N) undo the concatenation
     return dh
 
 

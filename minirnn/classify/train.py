@@ -95,8 +95,10 @@ class Trainer:
             clip_grad_norm(grads, self.clip)
         except FloatingPointError:
             raise self._diverged(f"the gradients hold NaN or inf (loss {loss:.3g})") from None
-        with np.errstate(over="ignore", invalid="ignore"):   # a NaN parameter is caught by the next forward
-            self.optimizer.step(grads)
+        try:
+            self.optimizer.step(grads)                         # refuses to write NaN or inf
+        except FloatingPointError as error:
+            raise self._diverged(str(error)) from None
         self.step += 1
         self.batch += 1
         if self.batch == len(self.epoch_batches(self.epoch)):

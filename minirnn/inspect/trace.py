@@ -10,9 +10,10 @@ nonlinearity), so nothing here recomputes the cell math. This file only runs the
 chunk by chunk, carrying the state, and gathers what each chunk's forward left behind.
 
 Long texts are read ``chunk_size`` tokens at a time with the state carried from one
-chunk to the next (as min-char-rnn's ``hprev``): the numbers are the same as one
-forward call over the whole text, and the layer's caches never hold more than one
-chunk. What is kept grows with the text: the traced arrays, and the ``top_k`` likeliest
+chunk to the next (as min-char-rnn's ``hprev``): for a model that reads forwards (every
+model `minirnn train` writes), the numbers are the same as one forward call over the
+whole text, and the layer's caches never hold more than one chunk. (A backward direction
+would restart at each chunk's end, so this is no way to trace a bidirectional layer.) What is kept grows with the text: the traced arrays, and the ``top_k`` likeliest
 next tokens per step.
 """
 from typing import NamedTuple

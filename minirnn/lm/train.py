@@ -12,7 +12,9 @@ One training step, the lesson's loop with nothing hidden:
 With --carry-state, truncated backpropagation through time as min-char-rnn and char-rnn
 train: the text is read in B contiguous lanes, and each window starts from the state the
 previous window of its lane ended in (min-char-rnn's ``hprev``), so the model sees
-context beyond T tokens; the gradient still stops at the window's first step:
+context beyond T tokens. The gradient still stops at the window's first step: the
+carried state enters forward as a plain array, and the gradient on it, dstate0, which
+backward returns, is thrown away, so nothing flows into the previous window:
 
     x, y, first = lane_windows(train, T, B, step)     the step-th window of every lane
     logits, state = model.forward(x, None if first else state)

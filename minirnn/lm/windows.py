@@ -36,21 +36,21 @@ def random_windows(ids, nchars, batch_size, rng):
 def lane_windows(ids, nchars, batch_size, index):
     """The index-th training window of every lane, for truncated BPTT with the state carried.
 
-    ids (n,) is cut into B = batch_size lanes of L = (n - 1) // B consecutive tokens, each
-    holding W = L // nchars whole windows. Window ``index`` (any int >= 0; counted modulo W,
-    so training wraps around to the start of the lanes) is the next T = nchars tokens of
-    every lane: x, y (T, B) int64, y one token later. Returns (x, y, first), first True for
+    ids (n,) is cut into B = batch_size lanes of lane_length = (n - 1) // B consecutive
+    tokens, each holding lane_length // nchars whole windows. Window ``index`` (any int
+    >= 0; counted modulo the windows per lane, so training wraps around to the start of
+    the lanes) is the next T = nchars tokens of every lane: x, y (T, B) int64, y one token later. Returns (x, y, first), first True for
     a lane's first window, where a carried state must start again from zeros because the
     previous window was the end of the lane.
 
-        lanes, n = 17, B = 2, T = 4:   lane 0 = ids[0:8], lane 1 = ids[8:16], W = 2
+        n = 17, B = 2, T = 4:   lane 0 = ids[0:8], lane 1 = ids[8:16], 2 windows per lane
         index 0 -> x columns ids[0:4], ids[8:12]; index 1 -> ids[4:8], ids[12:16]; index 2 = index 0
     """
     ids = _check_ids(ids, "lane_windows")
     positive_int("nchars", nchars)
     positive_int("batch_size", batch_size)
     lane_length = (len(ids) - 1) // batch_size
-    windows = lane_length // nchars                                   # W whole windows per lane
+    windows = lane_length // nchars                                   # whole windows per lane
     if windows < 1:
         raise ValueError(f"lane_windows: {batch_size} lanes of at least nchars={nchars} tokens need "
                          f"{batch_size * nchars + 1} ids, got {len(ids)}")
@@ -62,8 +62,9 @@ def lane_windows(ids, nchars, batch_size, index):
 def sequential_windows(ids, nchars, batch_size):
     """Every target in ``ids`` once, in order, for validation: an iterator of (x, y).
 
-    The n - 1 targets are dealt into B = min(batch_size, n - 1) lanes of L = (n - 1) // B
-    consecutive tokens (the last (n - 1) - B L targets, fewer than B, are left out);
+    The n - 1 targets are dealt into B = min(batch_size, n - 1) lanes of lane_length =
+    (n - 1) // B consecutive tokens (the last (n - 1) - B lane_length targets, fewer than
+    B, are left out);
     each batch is the next nchars steps of every lane, so a model may carry its state
     from one batch to the next. x, y (T, B) int64, T = nchars except a shorter last batch.
     """
