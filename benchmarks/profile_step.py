@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))            # run from a fresh clone without instal
 
 import minirnn  # noqa: E402
 from minirnn.kernels import gru, lstm, rnn  # noqa: E402
-from minirnn.kernels.step_product import rows_times  # noqa: E402
+from minirnn.kernels.step_product import rows_times, transposed  # noqa: E402
 from minirnn.threads import blas_threads  # noqa: E402
 
 SIZES = [(1, 25, 65, 100), (32, 50, 65, 128), (32, 100, 128, 256), (64, 50, 512, 512), (16, 50, 1024, 1024)]
@@ -73,7 +73,7 @@ def pieces_of(cell, dtype, B, T, I, N):
     layer = getattr(minirnn, LAYERS[cell])(I, N, dtype=dtype, seed=0)
     p = layer._params_of(0, 0)
     W, H, b = p["W"], p["H"], p["b"]
-    H_T = np.ascontiguousarray(H.T)
+    H_T = transposed(H, B)                                     # as the kernels make it
     rng = np.random.default_rng(1)
     x = rng.standard_normal((T, B, I)).astype(dtype)           # (T, B, I)
     dy = rng.standard_normal((T, B, N)).astype(dtype)          # (T, B, N)

@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from minirnn.kernels.activations import JIT_OPTIONS, sigmoid, tanh
-from minirnn.kernels.step_product import rows_times
+from minirnn.kernels.step_product import rows_times, transposed
 
 
 class GRUKernelCache(NamedTuple):
@@ -37,7 +37,7 @@ class GRUKernelCache(NamedTuple):
     hn: np.ndarray       # (T, B, N)    h_prev H_n + b_hn, the part the reset gate multiplies
     W: np.ndarray        # (I, 3N)
     H: np.ndarray        # (N, 3N)
-    H_T: np.ndarray      # (3N, N)      H.T, C-contiguous (minirnn/kernels/step_product.py)
+    H_T: np.ndarray      # (3N, N)      H.T for rows_times (minirnn/kernels/step_product.py)
 
     def gate_values(self):
         """Every step's gates after their nonlinearity: {"r", "z", "n"} -> (T, B, N) views
@@ -129,7 +129,8 @@ def gru_forward(x, h0, W, H, b, b_hn):
     n = np.empty((T, B, N), dtype=x.dtype)       # (T, B, N)
     hn = np.empty((T, B, N), dtype=x.dtype)      # (T, B, N)
     h[0] = h0
-    H, H_T = np.ascontiguousarray(H), np.ascontiguousarray(H.T)   # (N, 3N), (3N, N)
+    H = np.ascontiguousarray(H)                # (N, 3N)
+    H_T = transposed(H, B)                     # (3N, N)
     _forward_loop(gates, h, n, hn, H, H_T, b, b_hn)
     return h[1:], GRUKernelCache(x, h, gates, n, hn, W, H, H_T)
 

@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from minirnn.kernels.activations import JIT_OPTIONS, sigmoid, tanh
-from minirnn.kernels.step_product import rows_times
+from minirnn.kernels.step_product import rows_times, transposed
 
 
 class LSTMKernelCache(NamedTuple):
@@ -37,7 +37,7 @@ class LSTMKernelCache(NamedTuple):
     tanh_c: np.ndarray   # (T, B, N)    tanh of every step's new cell state
     W: np.ndarray        # (I, 4N)
     H: np.ndarray        # (N, 4N)
-    H_T: np.ndarray      # (4N, N)      H.T, C-contiguous (minirnn/kernels/step_product.py)
+    H_T: np.ndarray      # (4N, N)      H.T for rows_times (minirnn/kernels/step_product.py)
 
     def gate_values(self):
         """Every step's gates after their nonlinearity: {"i", "f", "g", "o"} -> (T, B, N) views
@@ -130,7 +130,8 @@ def lstm_forward(x, h0, c0, W, H, b):
     c = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) c0, C_0, ..., C_(T-1)
     tanh_c = np.empty((T, B, N), dtype=x.dtype)  # (T, B, N)
     h[0], c[0] = h0, c0
-    H, H_T = np.ascontiguousarray(H), np.ascontiguousarray(H.T)   # (N, 4N), (4N, N)
+    H = np.ascontiguousarray(H)                # (N, 4N)
+    H_T = transposed(H, B)                     # (4N, N)
     _forward_loop(gates, h, c, tanh_c, H, H_T, b)
     return h[1:], c[1:], LSTMKernelCache(x, h, c, gates, tanh_c, W, H, H_T)
 

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from minirnn.kernels.activations import JIT_OPTIONS, tanh
-from minirnn.kernels.step_product import rows_times
+from minirnn.kernels.step_product import rows_times, transposed
 
 
 class RNNKernelCache(NamedTuple):
@@ -26,7 +26,7 @@ class RNNKernelCache(NamedTuple):
     states: np.ndarray   # (T+1, B, N)  s0, then the state after every step
     W: np.ndarray        # (I, N)
     H: np.ndarray        # (N, N)
-    H_T: np.ndarray      # (N, N)       H.T, C-contiguous (minirnn/kernels/step_product.py)
+    H_T: np.ndarray      # (N, N)       H.T for rows_times (minirnn/kernels/step_product.py)
     relu: bool           # False: tanh
 
     def gate_values(self):
@@ -88,7 +88,8 @@ def rnn_forward(x, s0, W, H, b, nonlinearity="tanh"):
     states = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) s0, S_0, ..., S_(T-1)
     states[0] = s0
     relu = nonlinearity == "relu"
-    H, H_T = np.ascontiguousarray(H), np.ascontiguousarray(H.T)   # (N, N) each
+    H = np.ascontiguousarray(H)                # (N, N)
+    H_T = transposed(H, B)                     # (N, N)
     _forward_loop(a, states, H, H_T, b, relu)
     return states[1:], RNNKernelCache(x, states, W, H, H_T, relu)
 

@@ -25,10 +25,17 @@ from numba import njit
 from minirnn.kernels.activations import JIT_OPTIONS
 
 
+def transposed(M, rows):
+    """M.T for rows_times: a C-contiguous copy where rows_times multiplies in the
+    transposed order (float32, rows > 1), the view M.T elsewhere (no copy to pay for)."""
+    return np.ascontiguousarray(M.T) if rows > 1 and M.dtype == np.float32 else M.T
+
+
 @njit(**JIT_OPTIONS)
 def rows_times(s, M, M_T, out, out_T):
-    """out = s @ M, for s (B, K) with few rows; M (K, C) and M_T = M.T (C, K) both
-    C-contiguous; out (B, C); out_T (C, B) scratch."""
+    """out = s @ M, for s (B, K) with few rows; M (K, C), M_T = M.T (C, K); out (B, C);
+    out_T (C, B) scratch. The operand read must be C-contiguous: M in the plain
+    order, M_T in the transposed one (``transposed`` makes it so)."""
     if s.shape[0] == 1 or s.itemsize == 8:     # one row, or float64 (8 bytes a number):
         np.dot(s, M, out)                      # the plain order (see above)
         return
