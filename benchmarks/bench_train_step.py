@@ -7,8 +7,9 @@ The step is TrainingRun.train_step itself (minirnn/lm/train.py): random windows,
 forward pass of embedding -> LSTM -> Linear, softmax cross-entropy, backpropagation,
 clipping to the global norm, Adam. The torch step is the same model
 (torch_lm_same_time.torch_model), the same windows, loss, clipping and Adam. The two
-take turns step by step, each on one thread, and the time is the median. The minirnn
-step is then split into its recurrent layer (forward + backward) and the rest.
+take turns step by step, each on one thread, and the time is the median. Each step is
+also split into its recurrent layer (forward + backward of the layer alone, timed in
+the same turns) and the rest.
 
 Runs on the OpenBLAS kernel the processor gets by default (benchmarks/native_blas.py;
 --blas-as-is keeps the environment), and the header says which kernel ran.
@@ -36,7 +37,7 @@ from torch_lm_same_time import torch_model  # noqa: E402
 
 
 def torch_train_step(torch, settings, config):
-    """The same step in PyTorch, as a function of no arguments."""
+    """The same step in PyTorch, and its recurrent layer's forward + backward alone."""
     torch.manual_seed(settings["seed"])
     torch.set_default_dtype(getattr(torch, settings["dtype"]))
     model = torch_model(torch, config)
@@ -53,7 +54,15 @@ def torch_train_step(torch, settings, config):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), settings["clip"])
         optimizer.step()
-    return step
+
+    T, N = settings["nchars"], config["hidden_size"]
+    x = torch.randn(T, B, model.rnn.input_size)
+    dy = torch.ones(T, B, N)
+
+    def layer_step():
+        y, _ = model.rnn(x)
+        y.backward(dy)
+    return step, layer_step
 
 
 def main():
@@ -70,7 +79,7 @@ def main():
         ["--hidden-size", str(args.hidden_size)] if args.hidden_size else [])
     settings, _ = resolve_settings(build_parser().parse_args(train_args))
     run = TrainingRun.start(settings)
-    torch_step = torch_train_step(torch, run.settings, run.model_config)
+    torch_step, torch_layer_step = torch_train_step(torch, run.settings, run.model_config)
     rnn = run.model.modules["rnn"]
     print(f"`minirnn {' '.join(train_args)}`: {run.model_config['cell'].upper()}({run.settings['hidden_size']}), "
           f"embedding {run.settings['embed_size']}, vocabulary {run.model_config['vocab_size']}, "
@@ -88,7 +97,8 @@ def main():
         rnn.forward(x)
         rnn.backward(dy)
 
-    contenders = {"minirnn": run.train_step, "torch": lambda: torch_step(run.data.train), "layer": layer_step}
+    contenders = {"minirnn": run.train_step, "torch": lambda: torch_step(run.data.train),
+                  "minirnn layer": layer_step, "torch layer": torch_layer_step}
     times = {name: [] for name in contenders}
     with blas_threads(1):
         for step in contenders.values():        # warm up: compile, allocate
@@ -98,12 +108,13 @@ def main():
                 start = time.perf_counter()
                 step()
                 times[name].append(time.perf_counter() - start)
-    minirnn_s, torch_s, layer_s = (float(np.median(times[name])) for name in contenders)
+    minirnn_s, torch_s, layer_s, torch_layer_s = (float(np.median(times[name])) for name in contenders)
 
     print(f"minirnn step  {minirnn_s * 1e3:7.2f} ms   (recurrent layer {layer_s * 1e3:.2f} ms, "
           f"{100 * layer_s / minirnn_s:.0f}%; the rest {max(minirnn_s - layer_s, 0) * 1e3:.2f} ms)")
-    print(f"torch step    {torch_s * 1e3:7.2f} ms")
-    print(f"minirnn / torch: {minirnn_s / torch_s:.2f}")
+    print(f"torch step    {torch_s * 1e3:7.2f} ms   (recurrent layer {torch_layer_s * 1e3:.2f} ms, "
+          f"{100 * torch_layer_s / torch_s:.0f}%; the rest {max(torch_s - torch_layer_s, 0) * 1e3:.2f} ms)")
+    print(f"minirnn / torch: {minirnn_s / torch_s:.2f} (step), {layer_s / torch_layer_s:.2f} (recurrent layer)")
 
 
 if __name__ == "__main__":
