@@ -105,11 +105,12 @@ def pieces_of(cell, dtype, B, T, I, N):
         forward = lambda: rnn.rnn_forward(x, h0, W, H, b)
         backward = lambda cache: rnn.rnn_backward(dy, cache)
         cache = forward()[1]
-        loop_fwd = lambda: rnn._forward_loop(cache.a.copy(), cache.states.copy(), H, H_T, b, False)
+        a = (x2 @ W).reshape(T, B, N)          # x W, what the loop starts from
+        loop_fwd = lambda: rnn._forward_loop(a.copy(), cache.states.copy(), H, H_T, b, False)
         loop_bwd = lambda: rnn._backward_loop(dy, cache.states, H, H_T, False, np.empty_like(dy))
     copies = {"lstm": lambda: (cache.gates.copy(), cache.h.copy(), cache.c.copy(), cache.tanh_c.copy()),
               "gru": lambda: (cache.gates.copy(), cache.h.copy(), cache.n.copy(), cache.hn.copy()),
-              "rnn": lambda: (cache.a.copy(), cache.states.copy())}[cell]
+              "rnn": lambda: (a.copy(), cache.states.copy())}[cell]
 
     def layer_step():
         layer.forward(x)

@@ -25,7 +25,7 @@ Haswell kernels; ms are one training step, float32, unless said otherwise):
   172 / 170 at the larger sizes): no gain worth a copy of x and a second store of h.
   Nor the transposed order for these large products (1.0-1.6x slower).
 - Inside the loop, which must run step by step, there is only the recurrent product
-  (step_product.rows_times: a BLAS call, transposed where that is 1.2-2.8x faster) and
+  (step_product.rows_times: a BLAS call, transposed where that is 1.1-2.8x faster) and
   passes over the elements, where the reference makes a NumPy temporary per operation.
 - The element passes are plain loops over one row's N entries from 0, one per gate in
   the forward pass: the loops LLVM turns into SIMD code. Per-gate views (``i = gates[t,
