@@ -51,5 +51,7 @@ What remains (benchmarks/README.md has the tables): the T recurrent products run
 large products at 80-95%, and the element passes take 5-15% of a step.
 
 The first call of each kernel compiles it (seconds), once per machine and dtype:
-Numba keeps the machine code in __pycache__ (cache=True).
+Numba keeps the machine code in __pycache__ (cache=True). That cache checks only the
+kernel's own file: after editing activations.py or step_product.py, which the kernels
+inline, delete minirnn/kernels/__pycache__/*.nbi and *.nbc.
 """
