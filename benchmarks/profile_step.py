@@ -84,6 +84,7 @@ def pieces_of(cell, dtype, B, T, I, N):
     bwd_out, bwd_out_T = np.empty((B, N), dtype), np.empty((N, B), dtype)
     x2, da2, h2 = x.reshape(T * B, I), das.reshape(T * B, G * N), states.reshape(T * B, N)
 
+    # the loops alone run on copies of a forward's arrays: other values than x W, the same work
     if cell == "lstm":
         forward = lambda: lstm.lstm_forward(x, h0, h0, W, H, b)
         backward = lambda cache: lstm.lstm_backward(dy, None, cache)
