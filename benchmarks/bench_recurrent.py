@@ -21,6 +21,11 @@ GFLOP/s counts the matrix products only, 6 T B G N (I + N) for G gates (1 RNN,
 3 GRU, 4 LSTM): 2 T B G N (I + N) forward and twice that backward. "% peak" compares
 that with the best large matrix product BLAS reaches here (measured first).
 
+The timed work runs on the OpenBLAS kernel the processor gets by default: if the
+environment sets OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE, the script re-runs itself
+without them (benchmarks/native_blas.py; --blas-as-is keeps them), and its header says
+which kernel ran.
+
 It ends with startup times, each in a fresh process: import plus the first training
 step of an LSTM, once with Numba's on-disk cache filled ("cached start") and once with
 an empty cache, so that every kernel is compiled ("cold").
@@ -33,7 +38,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+import native_blas  # benchmarks/native_blas.py, beside this file
+
+native_blas.use_native_blas()            # before NumPy loads OpenBLAS
+
+import numpy as np  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))            # run from a fresh clone without installing
@@ -170,6 +179,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=None, help="timed runs per entry (default 7, quick 3)")
     parser.add_argument("--no-numpy", action="store_true", help="skip the (slow) numpy backend")
     parser.add_argument("--no-startup", action="store_true", help="skip the startup and compile times")
+    native_blas.add_argument(parser)
     args = parser.parse_args()
     cells = [c for c in args.cells.split(",") if c]
     dtypes = [np.dtype(d).type for d in args.dtypes.split(",") if d]
@@ -185,7 +195,9 @@ def main():
     if torch is not None:
         torch.set_num_threads(args.threads)
     print(f"minirnn training step (forward + backward), {args.threads} thread(s), "
-          f"median of {repeats} runs; torch {torch.__version__ if torch else 'not installed'}\n")
+          f"median of {repeats} runs; torch {torch.__version__ if torch else 'not installed'}"
+          + (f" (kernels for {torch.backends.cpu.get_cpu_capability()})" if torch else ""))
+    print(native_blas.describe() + "\n")
 
     with blas_threads(args.threads):
         peaks = {dtype: gemm_peak(dtype, repeats) for dtype in dtypes}

@@ -11,6 +11,10 @@ validation on the same slice every as many steps, in the same lanes with the sta
 carried (minirnn.lm.windows.sequential_windows), and the same number of threads. Each keeps
 its best validation loss. The figure compared is bits per token at the best step.
 
+Both run on the OpenBLAS kernel the processor gets by default (benchmarks/native_blas.py:
+the script re-runs itself without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unless
+--blas-as-is), and the header says which kernel ran.
+
 Not a test: the two runs are one after the other on a machine others may be using,
 so the load can differ between them; the script prints what it measured.
 """
@@ -22,13 +26,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+import native_blas  # benchmarks/native_blas.py, beside this file
 
-from minirnn.checkpoint import Checkpoint
-from minirnn.lm.model import bits, load_data
-from minirnn.lm.windows import random_windows, sequential_windows
-from minirnn.threads import blas_threads
-from minirnn.lm.train import EVAL_LANES
+native_blas.use_native_blas()            # before NumPy loads OpenBLAS
+
+import numpy as np  # noqa: E402
+
+from minirnn.checkpoint import Checkpoint  # noqa: E402
+from minirnn.lm.model import bits, load_data  # noqa: E402
+from minirnn.lm.train import EVAL_LANES  # noqa: E402
+from minirnn.lm.windows import random_windows, sequential_windows  # noqa: E402
+from minirnn.threads import blas_threads  # noqa: E402
 
 
 def minirnn_run(checkpoint, threads, minutes):
@@ -139,8 +147,11 @@ def main():
                         help="without --checkpoint: run `minirnn train --minutes M` (default: its default)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads for both: BLAS for minirnn, torch.set_num_threads (default 1)")
+    native_blas.add_argument(parser)
     args = parser.parse_args()
     import torch
+    print(native_blas.describe())
+    print(f"torch's kernels: {torch.backends.cpu.get_cpu_capability()}\n", flush=True)
 
     checkpoint = minirnn_run(args.checkpoint, args.threads, args.minutes)
     config, settings = checkpoint.config, checkpoint.config["settings"]

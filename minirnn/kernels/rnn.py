@@ -5,6 +5,10 @@ numbers (to rounding), read them side by side. The math is the lesson's
 
     S_t = sigma(X_t W + S_(t-1) H + b)
 
+One difference in layout, not in math: the states are stored with T+1 rows, row 0 the
+initial state, so ``states[t]`` is S_(t-1), the state step t starts from, and
+``states[t + 1]`` is S_t, the state it ends with (the reference's s[t]).
+
 Where the work is done and why (each choice measured): minirnn/kernels/__init__.py.
 """
 from typing import NamedTuple
@@ -13,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from minirnn.kernels.activations import JIT_OPTIONS, tanh
+from minirnn.kernels.step_product import rows_times, transposed
 
 
 class RNNKernelCache(NamedTuple):
@@ -21,6 +26,7 @@ class RNNKernelCache(NamedTuple):
     states: np.ndarray   # (T+1, B, N)  s0, then the state after every step
     W: np.ndarray        # (I, N)
     H: np.ndarray        # (N, N)
+    H_T: np.ndarray      # (N, N)       H.T for rows_times (minirnn/kernels/step_product.py)
     relu: bool           # False: tanh
 
     def gate_values(self):
@@ -29,37 +35,44 @@ class RNNKernelCache(NamedTuple):
 
 
 @njit(**JIT_OPTIONS)
-def _forward_loop(a, states, H, relu):
-    """The recurrence. a (T, B, N) holds x W + b; fills states[1:] (T, B, N)."""
+def _forward_loop(a, states, H, H_T, b, relu):
+    """The recurrence (rnn_step_forward for t = 0 .. T-1). a (T, B, N) holds x W;
+    fills states[1:] (T, B, N)."""
     T, B, N = a.shape
-    sH = np.empty((B, N), dtype=a.dtype)       # (B, N) recurrent product of one step
+    zero = a.dtype.type(0)                     # 0 in the arrays' type: a bare 0.0 would turn float32 into float64
+    sH = np.empty((B, N), dtype=a.dtype)       # (B, N) the recurrent product of one step
+    sH_T = np.empty((N, B), dtype=a.dtype)     # (N, B) scratch for rows_times
     for t in range(T):
-        np.dot(states[t], H, sH)               # s_prev @ H
+        rows_times(states[t], H, H_T, sH, sH_T)   # sH = s_prev @ H   (states[t] is S_(t-1))
         for k in range(B):
+            a_k, sH_k, s_new = a[t, k], sH[k], states[t + 1, k]   # (N,) views
             for j in range(N):
-                a_ = a[t, k, j] + sH[k, j]     # x W + s_prev H + b: the pre-activation
+                a_ = a_k[j] + sH_k[j] + b[j]   # x W + s_prev H + b: the pre-activation
                 if relu:
-                    states[t + 1, k, j] = 0.0 if a_ < 0 else a_   # relu (NaN stays NaN, as in np.maximum)
+                    s_new[j] = zero if a_ < 0 else a_  # relu (NaN stays NaN, as in np.maximum)
                 else:
-                    states[t + 1, k, j] = tanh(a_)
+                    s_new[j] = tanh(a_)
 
 
 @njit(**JIT_OPTIONS)
-def _backward_loop(ds, states, H_T, relu, da):
-    """Backpropagation through time: fills da (T, B, N) = dL/d(pre-activation), returns ds0."""
+def _backward_loop(ds, states, H, H_T, relu, da):
+    """Backpropagation through time (rnn_step_backward for t = T-1 .. 0): fills
+    da (T, B, N) = dL/d(pre-activation), returns ds0."""
     T, B, N = ds.shape
-    ds_next = np.zeros((B, N), dtype=ds.dtype)  # (B, N) gradient flowing back from step t+1
+    one, zero = ds.dtype.type(1), ds.dtype.type(0)   # in the arrays' type: a bare 1 would turn float32 into float64
+    ds_next = np.zeros((B, N), dtype=ds.dtype)    # (B, N) gradient flowing back from step t+1
+    ds_next_T = np.empty((N, B), dtype=ds.dtype)  # (N, B) scratch for rows_times
     for t in range(T - 1, -1, -1):
         for k in range(B):
+            ds_k, ds_next_k, s, da_k = ds[t, k], ds_next[k], states[t + 1, k], da[t, k]   # s: S_t
             for j in range(N):
                 # the state at step t feeds both the output and the next step: add both gradients
-                ds_ = ds[t, k, j] + ds_next[k, j]
-                s = states[t + 1, k, j]
+                ds_ = ds_k[j] + ds_next_k[j]
                 if relu:
-                    da[t, k, j] = ds_ * (s > 0)          # backprop through relu: slope 1 where active
+                    da_k[j] = ds_ * (one if s[j] > 0 else zero)   # backprop through relu: slope 1 where active
                 else:
-                    da[t, k, j] = ds_ * (1 - s * s)    # backprop through tanh: tanh' = 1 - tanh^2
-        np.dot(da[t], H_T, ds_next)            # ds_prev = da @ H.T
+                    da_k[j] = ds_ * (one - s[j] * s[j])   # backprop through tanh: tanh' = 1 - tanh^2
+        rows_times(da[t], H_T, H, ds_next, ds_next_T)   # ds_prev = da @ H.T
     return ds_next
 
 
@@ -68,15 +81,17 @@ def rnn_forward(x, s0, W, H, b, nonlinearity="tanh"):
 
     x (T, B, I), s0 (B, N)  ->  s (T, B, N) every step's state, cache
     """
-    x, s0, W, H, b = (np.ascontiguousarray(v) for v in (x, s0, W, H, b))
+    x, s0 = np.ascontiguousarray(x), np.ascontiguousarray(s0)
     T, B, I = x.shape
     N = H.shape[0]
-    a = (x.reshape(T * B, I) @ W).reshape(T, B, N) + b   # (T, B, N) x W + b for every step at once
-    states = np.empty((T + 1, B, N), dtype=x.dtype)      # (T+1, B, N)
+    a = (x.reshape(T * B, I) @ W).reshape(T, B, N)    # (T, B, N) x W for every step at once
+    states = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) s0, S_0, ..., S_(T-1)
     states[0] = s0
     relu = nonlinearity == "relu"
-    _forward_loop(a, states, H, relu)
-    return states[1:], RNNKernelCache(x, states, W, H, relu)
+    H = np.ascontiguousarray(H)                # (N, N)
+    H_T = transposed(H, B)                     # (N, N)
+    _forward_loop(a, states, H, H_T, b, relu)
+    return states[1:], RNNKernelCache(x, states, W, H, H_T, relu)
 
 
 def rnn_backward(ds, cache):
@@ -85,19 +100,16 @@ def rnn_backward(ds, cache):
     ds (T, B, N) is the gradient reaching each step's state from outside the recurrence.
     Returns dx (T, B, I), ds0 (B, N), dW (I, N), dH (N, N), db (N,).
     """
-    x, states, W, H, relu = cache
+    x, states, W, H, H_T, relu = cache
     ds = np.ascontiguousarray(ds)
     T, B, I = x.shape
     N = H.shape[0]
     da = np.empty((T, B, N), dtype=ds.dtype)   # (T, B, N) gradient on every step's pre-activation
-    # H.T copied into its own C-ordered array: BLAS multiplies by it 1.0-1.5x faster per step
-    # than by the transposed view (measured, OpenBLAS, B=32..64, N=128..512)
-    H_T = np.ascontiguousarray(H.T)          # (N, N)
-    ds0 = _backward_loop(ds, states, H_T, relu, da)
+    ds0 = _backward_loop(ds, states, H, H_T, relu, da)
     # the weights are shared by every step: sum each step's share with one product over all steps
     da = da.reshape(T * B, N)                  # (T*B, N)
     dx = (da @ W.T).reshape(T, B, I)           # (T, B, I)  a = x W + ...
     dW = x.reshape(T * B, I).T @ da            # (I, N)
-    dH = states[:-1].reshape(T * B, N).T @ da  # (N, N)   a = ... + s_prev H + ...
+    dH = states[:-1].reshape(T * B, N).T @ da  # (N, N)   a = ... + s_prev H + ...   (states[:-1]: S_(t-1) of every step)
     db = da.sum(axis=0)                        # (N,)     b is added to every row
     return dx, ds0, dW, dH, db
