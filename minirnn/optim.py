@@ -19,14 +19,13 @@ first step), lr the learning rate, wd the weight decay.
               m_hat and v_hat the same with their pull towards 0 at the start divided out
     AdamW     Adam, with the weight decay applied to p directly instead of through g
 
-The lines a training step runs are each class's ``_update``: it reads p, g and the kept
-state and returns the new p and the new state, like the equations in its docstring.
-``step`` computes every parameter's update first and writes them only if all of them are
-finite numbers: a step that would overflow (Adagrad's sum of squares beyond float32's
-3.4e38, say) raises FloatingPointError and changes nothing, instead of leaving a NaN or an
-inf behind. (torch writes them; in one case, centered RMSprop, torch can even produce NaN
-from finite gradients, because rounding takes E[g^2] - E[g]^2 below zero; here it is
-clamped at zero.)
+The lines a training step runs are each class's ``_update``: the equations of its
+docstring, one line each, updating p and the kept state in place. A step that overflows
+(Adagrad's sum of squares beyond float32's 3.4e38, say) is undone and raises
+FloatingPointError, instead of leaving a NaN or an inf behind: ``step`` keeps a copy of
+every array it writes, in buffers made once, and puts it back (torch leaves them). In one
+case, centered RMSprop, torch even writes NaN from finite gradients, because rounding
+takes E[g^2] - E[g]^2 below zero; here that is clamped at zero.
 
 The state is plain attributes: hyperparameters (``opt.lr``, ``opt.beta1``, ...; set
 ``opt.lr`` freely during training) and one dict name -> array per kept state
@@ -61,7 +60,7 @@ class Optimizer:
         flags                       which of them are True/False
         _check_ranges(h)            raise ValueError for a value outside its range
         _state_names(h)             the state dicts kept, given hyperparameters h
-        _update(name, p, g)         the rule: -> (new p, {state name: new value})
+        _update(name, p, g)         the rule: update p and its state in place
     """
     hyperparameter_names = ()
     flags = ()
@@ -79,18 +78,18 @@ class Optimizer:
         an inf into a parameter or the state (an overflow in the parameters' dtype).
         """
         self._check_grads(grads)
+        written = self._written()              # "<state>/<name>" -> every array a step writes
+        undo = self._copy_for_undo(written)
         self.step_count += 1                   # the rules read t = the step being taken
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):   # reported below, by name
-                updates = {name: self._update(name, p, grads[name]) for name, p in self.params.items()}
-            _check_finite_updates(self, updates, grads)
-        except BaseException:
+        with np.errstate(over="ignore", invalid="ignore"):   # an overflow is reported below, by name
+            for name, p in self.params.items():
+                self._update(name, p, grads[name])
+        bad = [key for key, a in written.items() if not np.isfinite(a).all()]
+        if bad:
+            for key, a in written.items():
+                a[...] = undo[key]
             self.step_count -= 1
-            raise
-        for name, (new_p, new_state) in updates.items():
-            self.params[name][...] = new_p     # in place: the model holds these very arrays
-            for state, value in new_state.items():
-                getattr(self, state)[name][...] = value
+            raise _overflow_error(self, bad, grads)
 
     def hyperparameters(self):
         """The current hyperparameters, name -> Python float or bool."""
@@ -124,6 +123,23 @@ class Optimizer:
         """One state array per parameter, shaped and typed like it, filled with value."""
         return {name: np.full_like(p, value) for name, p in self.params.items()}
 
+    def _written(self):
+        """Every array a step writes, the parameters and the kept state: key -> array."""
+        written = {f"params/{name}": p for name, p in self.params.items()}
+        for state in self._state_names(self.hyperparameters()):
+            written.update({f"{state}/{name}": a for name, a in getattr(self, state).items()})
+        return written
+
+    def _copy_for_undo(self, written):
+        """Copies of the written arrays, in buffers kept from step to step (a fresh copy of
+        every array each step would cost more than the step: new memory is page-faulted in)."""
+        buffers = getattr(self, "_undo", {})
+        if buffers.keys() != written.keys():
+            buffers = self._undo = {key: np.empty_like(a) for key, a in written.items()}
+        for key, a in written.items():
+            np.copyto(buffers[key], a)
+        return buffers
+
     def _check_grads(self, grads):
         _check_grads(self, grads)
 
@@ -152,14 +168,15 @@ class SGD(Optimizer):
     def _update(self, name, p, g):
         if self.weight_decay != 0:
             g = g + self.weight_decay * p              # gradient of the L2 penalty added on
-        if self.momentum == 0:
-            return p - self.lr * g, {}
-        if self.step_count == 1:
-            b = g                                      # b_1 = g
-        else:                                          # b_t = momentum b_(t-1) + (1 - dampening) g
-            b = self.momentum * self.momentum_buffer[name] + (1 - self.dampening) * g
-        g = g + self.momentum * b if self.nesterov else b
-        return p - self.lr * g, {"momentum_buffer": b}
+        if self.momentum != 0:
+            b = self.momentum_buffer[name]
+            if self.step_count == 1:
+                b[...] = g                             # b_1 = g
+            else:
+                b *= self.momentum                     # b_t = momentum b_(t-1) + (1 - dampening) g
+                b += (1 - self.dampening) * g
+            g = g + self.momentum * b if self.nesterov else b
+        p -= self.lr * g
 
     def _check_ranges(self, h):
         _require(self, h, "lr", h["lr"] > 0, "> 0")
@@ -197,8 +214,9 @@ class Adagrad(Optimizer):
         if self.weight_decay != 0:
             g = g + self.weight_decay * p
         lr_t = self.lr / (1 + (self.step_count - 1) * self.lr_decay)
-        G = self.sum[name] + g * g                     # G_t = G_(t-1) + g^2
-        return p - lr_t * g / (np.sqrt(G) + self.eps), {"sum": G}
+        G = self.sum[name]
+        G += g * g                                     # G_t = G_(t-1) + g^2
+        p -= lr_t * g / (np.sqrt(G) + self.eps)
 
     def _check_ranges(self, h):
         _require(self, h, "lr", h["lr"] > 0, "> 0")
@@ -244,20 +262,22 @@ class RMSprop(Optimizer):
         alpha = self.alpha
         if self.weight_decay != 0:
             g = g + self.weight_decay * p
-        v = alpha * self.square_avg[name] + (1 - alpha) * g * g     # v_t = alpha v_(t-1) + (1 - alpha) g^2
-        state = {"square_avg": v}
+        v = self.square_avg[name]
+        v *= alpha                                     # v_t = alpha v_(t-1) + (1 - alpha) g^2
+        v += (1 - alpha) * g * g
         if self.centered:
             m = self.grad_avg[name]
-            m = m + (1 - alpha) * (g - m)              # m_t = alpha m_(t-1) + (1 - alpha) g
+            m += (1 - alpha) * (g - m)                 # m_t = alpha m_(t-1) + (1 - alpha) g
             d = np.sqrt(np.maximum(v - m * m, 0)) + self.eps   # a standard deviation, never sqrt(< 0)
-            state["grad_avg"] = m
         else:
             d = np.sqrt(v) + self.eps
         if self.momentum > 0:
-            b = self.momentum * self.momentum_buffer[name] + g / d   # b_t = momentum b_(t-1) + g / d
-            state["momentum_buffer"] = b
-            return p - self.lr * b, state
-        return p - self.lr * g / d, state
+            b = self.momentum_buffer[name]
+            b *= self.momentum                         # b_t = momentum b_(t-1) + g / d
+            b += g / d
+            p -= self.lr * b
+        else:
+            p -= self.lr * g / d
 
     def _check_ranges(self, h):
         _require(self, h, "lr", h["lr"] > 0, "> 0")
@@ -304,7 +324,7 @@ class Adam(Optimizer):
     def _update(self, name, p, g):
         if self.weight_decay != 0:
             g = g + self.weight_decay * p              # the decay passes through m and v
-        return self._adam_step(name, p, g)
+        self._adam_step(name, p, g)
 
     def _adam_step(self, name, p, g):
         """The Adam update proper, shared with AdamW."""
@@ -312,17 +332,18 @@ class Adam(Optimizer):
         m, v = self.exp_avg[name], self.exp_avg_sq[name]
         # m_t = beta1 m_(t-1) + (1 - beta1) g, written m + (1 - beta1)(g - m) as torch's lerp
         # computes it, so that the two agree to the last bit
-        m = m + (1 - beta1) * (g - m)
-        v = beta2 * v + (1 - beta2) * g * g            # v_t = beta2 v_(t-1) + (1 - beta2) g^2
-        state = {"exp_avg": m, "exp_avg_sq": v}
+        m += (1 - beta1) * (g - m)
+        v *= beta2                                     # v_t = beta2 v_(t-1) + (1 - beta2) g^2
+        v += (1 - beta2) * g * g
         if self.amsgrad:
-            v = np.maximum(self.max_exp_avg_sq[name], v)   # the denominator never shrinks
-            state["max_exp_avg_sq"] = v
+            v_max = self.max_exp_avg_sq[name]
+            np.maximum(v_max, v, out=v_max)            # the denominator never shrinks
+            v = v_max
         # lr m_hat / (sqrt(v_hat) + eps), with the two corrections moved out of the arrays
         # (two scalar operations instead of two passes), in torch's order
         step_size = self.lr / (1 - beta1 ** t)
         denominator = np.sqrt(v) / (1 - beta2 ** t) ** 0.5 + self.eps
-        return p - step_size * m / denominator, state
+        p -= step_size * m / denominator
 
     def _check_ranges(self, h):
         _require(self, h, "lr", h["lr"] > 0, "> 0")
@@ -351,27 +372,23 @@ class AdamW(Adam):
 
     def _update(self, name, p, g):
         if self.weight_decay != 0:
-            p = p * (1 - self.lr * self.weight_decay)  # decoupled weight decay
-        return self._adam_step(name, p, g)
+            p *= 1 - self.lr * self.weight_decay       # decoupled weight decay
+        self._adam_step(name, p, g)
 
 
 # ---- checks -----------------------------------------------------------------------------------
 
-def _check_finite_updates(optimizer, updates, grads):
-    """Raise FloatingPointError naming every parameter or state an update made NaN or inf."""
-    bad = []
-    for name, (new_p, new_state) in updates.items():
-        for what, value in (("the parameter", new_p), *((f"its state {s!r}", v) for s, v in new_state.items())):
-            if not np.isfinite(value).all():
-                bad.append(f"{what} {name!r}" if what == "the parameter" else f"{what} of {name!r}")
-    if bad:
-        dtype = next(iter(optimizer.params.values())).dtype
-        largest = max(float(np.max(np.abs(g), initial=0)) for g in grads.values())
-        raise FloatingPointError(
-            f"{type(optimizer).__name__}.step: the update would overflow {dtype} (largest finite "
-            f"{np.finfo(dtype).max:.3g}) in {', '.join(bad)}, from finite gradients (largest |g| "
-            f"{largest:.3g}); nothing was changed. Clip the gradients (clip_grad_norm), lower lr, "
-            f"or use float64")
+def _overflow_error(optimizer, bad, grads):
+    """The FloatingPointError for a step that made the arrays ``bad`` ("<state>/<name>") NaN or inf."""
+    dtype = next(iter(optimizer.params.values())).dtype
+    largest = max(float(np.max(np.abs(g), initial=0)) for g in grads.values())
+    named = [f"the parameter {key[7:]!r}" if key.startswith("params/") else
+             f"its state {key.split('/', 1)[0]!r} of {key.split('/', 1)[1]!r}" for key in bad]
+    return FloatingPointError(
+        f"{type(optimizer).__name__}.step: the update would overflow {dtype} (largest finite "
+        f"{np.finfo(dtype).max:.3g}) in {', '.join(named)}, from finite gradients (largest |g| "
+        f"{largest:.3g}); nothing was changed. Clip the gradients (clip_grad_norm), lower lr, "
+        f"or use float64")
 
 
 def _check_params(params, kind):

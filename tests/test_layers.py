@@ -97,3 +97,33 @@ def test_linear_bad_input():
 def test_embedding_bad_padding_idx(padding_idx):
     with pytest.raises(ValueError, match=r"padding_idx must be None or an int in \[0, 5\)"):
         minirnn.Embedding(5, 2, padding_idx=padding_idx)
+
+
+@settings(max_examples=30, deadline=None)
+@given(V=st.integers(1, 40), T=st.integers(0, 12), B=st.integers(1, 6), seed=st.integers(0, 999),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_embedding_backward_is_np_add_at(V, T, B, seed, dtype):
+    """The sorted run sums give what np.add.at gives, to round-off, repeats and empty batches included."""
+    rng = np.random.default_rng(seed)
+    layer = minirnn.Embedding(V, 5, dtype=dtype)
+    ids = rng.integers(0, V, (T, B))
+    layer.forward(ids)
+    dy = rng.standard_normal((T, B, 5)).astype(dtype)
+    layer.backward(dy)
+    expected = np.zeros((V, 5), dtype)
+    np.add.at(expected, ids.ravel(), dy.reshape(-1, 5))
+    np.testing.assert_allclose(layer.grads["E"], expected, rtol=0, atol=8 * np.finfo(dtype).eps * T * B)
+
+
+@pytest.mark.parametrize("shape", [(7,), (3, 7), (4, 3, 7), (2, 4, 3, 7)])
+def test_linear_applies_to_any_leading_shape(shape):
+    rng = np.random.default_rng(0)
+    layer = minirnn.Linear(7, 5)
+    x = rng.standard_normal(shape)
+    y = layer.forward(x)
+    np.testing.assert_allclose(y, x @ layer.params["W"] + layer.params["b"], rtol=1e-14)
+    dy = rng.standard_normal(y.shape)
+    dx = layer.backward(dy)
+    assert dx.shape == x.shape
+    np.testing.assert_allclose(dx, dy @ layer.params["W"].T, rtol=1e-14)
+    np.testing.assert_allclose(layer.grads["W"], x.reshape(-1, 7).T @ dy.reshape(-1, 5), rtol=1e-14)
