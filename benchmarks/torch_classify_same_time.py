@@ -30,39 +30,12 @@ it measured. Timed work runs without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in t
 process's environment (they pin an older OpenBLAS kernel), and prints the kernel that
 ran; ``--blas-as-is`` keeps the environment as it is.
 """
-import os
-import sys
+import native_blas  # benchmarks/native_blas.py, beside this file
 
-
-# ---- the BLAS environment (one function, to be replaced by the shared helper in benchmarks/) ----
-
-OPENBLAS_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-
-
-def run_without_openblas_pins(argv):
-    """Re-run this script with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its
-    environment, unless --blas-as-is is given or neither is set. OpenBLAS reads them
-    when it loads, so this must run before NumPy is imported."""
-    if "--blas-as-is" in argv or not any(name in os.environ for name in OPENBLAS_PINS):
-        return
-    environment = {name: value for name, value in os.environ.items() if name not in OPENBLAS_PINS}
-    print(f"re-running without {', '.join(n for n in OPENBLAS_PINS if n in os.environ)} "
-          f"(--blas-as-is keeps them)", flush=True)
-    os.execve(sys.executable, [sys.executable, *argv], environment)
-
-
-def blas_kernels():
-    """Which BLAS libraries are loaded and which kernel each runs (threadpoolctl's
-    'architecture'), as one line."""
-    from threadpoolctl import threadpool_info
-    return "; ".join(f"{info.get('internal_api')} {info.get('version')} architecture "
-                     f"{info.get('architecture')} ({os.path.basename(info.get('filepath', ''))})"
-                     for info in threadpool_info() if info.get("user_api") == "blas")
-
-
-run_without_openblas_pins(sys.argv)
+native_blas.use_native_blas()            # before NumPy loads OpenBLAS
 
 import argparse          # noqa: E402  (after the environment is settled)
+import sys               # noqa: E402
 import time              # noqa: E402
 
 import numpy as np       # noqa: E402
@@ -243,8 +216,7 @@ def main():
     parser.add_argument("--speed-only", action="store_true", help="only the examples/s comparison")
     parser.add_argument("--rounds", type=int, default=7, help="speed: rounds of turns (default 7)")
     parser.add_argument("--block", type=int, default=10, help="speed: batches per turn (default 10)")
-    parser.add_argument("--blas-as-is", action="store_true",
-                        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE if they are set")
+    native_blas.add_argument(parser)
     argv = sys.argv[1:]
     own, rest = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
     args = parser.parse_args(own)
@@ -260,7 +232,8 @@ def main():
     train_args = train_parser.parse_args(options)
     settings, _ = resolve_settings(train_args)
 
-    print(f"BLAS: {blas_kernels()}; torch {torch.__version__}, 1 thread each", flush=True)
+    print(native_blas.describe())
+    print(f"torch {torch.__version__}, 1 thread each", flush=True)
     with blas_threads(1):
         run = ClassifierRun.start(settings)
         c = run.model.config

@@ -15,7 +15,8 @@ import pytest
 
 pytest.importorskip("threadpoolctl")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "native_blas.py"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+SCRIPT = BENCHMARKS / "native_blas.py"
 VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 pytestmark = pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
@@ -67,3 +68,13 @@ def test_blas_as_is_keeps_the_environment(forced):
 def test_header_names_the_simd_level(native_header):
     assert "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE: not set" in native_header
     assert re.search(r"^CPU SIMD: \S", native_header, re.MULTILINE)
+
+
+def test_every_benchmark_settles_the_blas_environment_before_numpy():
+    """Each timed benchmark calls native_blas.use_native_blas() before it imports NumPy."""
+    for path in sorted(BENCHMARKS.glob("*.py")):
+        if path.name == "native_blas.py":
+            continue
+        source = path.read_text()
+        assert "native_blas.use_native_blas()" in source, path.name
+        assert source.index("native_blas.use_native_blas()") < source.index("import numpy"), path.name
