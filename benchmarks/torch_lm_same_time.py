@@ -1,7 +1,13 @@
-"""minirnn's default language model against the same model in PyTorch, same wall time.
+"""minirnn's default language model against PyTorch's best cell, same wall time.
 
     python benchmarks/torch_lm_same_time.py                       # runs `minirnn train` first
-    python benchmarks/torch_lm_same_time.py --checkpoint runs/char-lstm/checkpoint.npz
+    python benchmarks/torch_lm_same_time.py --checkpoint runs/char-gru/checkpoint.npz
+    python benchmarks/torch_lm_same_time.py --torch-models lstm:256,gru:256,gru:384
+
+PyTorch trains each model of --torch-models (default: minirnn's own cell and size, and the
+other gated cell at the same size) for the same time, and the table ranks them: the
+comparison is against whichever PyTorch cell does best in that time, not only against
+the cell minirnn used.
 
 Both sides get the same everything but the library: the same text, vocabulary and
 windows (minirnn.lm.load_data and minirnn.lm.windows.random_windows with the same seed), the
@@ -94,7 +100,7 @@ def torch_evaluate(torch, model, ids, nchars):
 
 
 def train_torch(torch, settings, config, data, minutes):
-    """Train the torch model for ``minutes`` as `minirnn train` does.
+    """Train the torch model ``config`` describes for ``minutes`` as `minirnn train` does.
 
     Returns (best validation nats, its step, the steps taken, training tokens/s).
     """
@@ -130,13 +136,30 @@ def train_torch(torch, settings, config, data, minutes):
             if valid_loss < best:
                 best, best_step = valid_loss, step
             steps_since_eval = 0
-            print(f"  torch step {step:>6}  valid {bits(valid_loss):.4f} bits/token", flush=True)
+            print(f"  torch {config['cell']}:{config['hidden_size']} step {step:>6}  "
+                  f"valid {bits(valid_loss):.4f} bits/token", flush=True)
     if steps_since_eval:
         valid_loss = torch_evaluate(torch, model, valid, T)
         if valid_loss < best:
             best, best_step = valid_loss, step
-        print(f"  torch step {step:>6}  valid {bits(valid_loss):.4f} bits/token", flush=True)
+        print(f"  torch {config['cell']}:{config['hidden_size']} step {step:>6}  "
+              f"valid {bits(valid_loss):.4f} bits/token", flush=True)
     return best, best_step, step, step * T * B / train_seconds
+
+
+def torch_models(text, model):
+    """--torch-models "lstm:256,gru:384" -> [(cell, hidden size)]; by default minirnn's own
+    cell and size, and the other gated cell at the same size."""
+    if text is None:
+        other = "gru" if model["cell"] == "lstm" else "lstm"
+        return [(model["cell"], model["hidden_size"]), (other, model["hidden_size"])]
+    models = []
+    for item in text.split(","):
+        cell, _, size = item.partition(":")
+        if cell not in ("lstm", "gru", "rnn") or not size.isdigit() or int(size) < 1:
+            sys.exit(f"--torch-models: expected CELL:SIZE items such as lstm:256, got {item!r}")
+        models.append((cell, int(size)))
+    return models
 
 
 def main():
@@ -147,6 +170,9 @@ def main():
                         help="without --checkpoint: run `minirnn train --minutes M` (default: its default)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads for both: BLAS for minirnn, torch.set_num_threads (default 1)")
+    parser.add_argument("--torch-models", metavar="CELL:N,...",
+                        help="the PyTorch models to train, e.g. lstm:256,gru:384 (default: minirnn's "
+                             "cell and size, and the other gated cell at the same size)")
     native_blas.add_argument(parser)
     args = parser.parse_args()
     import torch
@@ -164,19 +190,21 @@ def main():
 
     data = load_data(settings["text"], settings["level"], settings["max_vocab"])
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}: the same model, {minutes:g} minutes, {args.threads} thread(s)",
-          flush=True)
-    with blas_threads(args.threads):
-        torch_best, torch_best_step, torch_steps, torch_speed = train_torch(
-            torch, settings, config["model"], data, minutes)
+    results = [(f"minirnn {config['model']['cell']}:{settings['hidden_size']}", config["step"],
+                minirnn_speed, config["valid_bits"], "")]
+    for cell, size in torch_models(args.torch_models, config["model"]):
+        print(f"torch {torch.__version__}: {cell.upper()}({size}), {minutes:g} minutes, "
+              f"{args.threads} thread(s)", flush=True)
+        with blas_threads(args.threads):
+            best, best_step, steps, speed = train_torch(
+                torch, settings, {**config["model"], "cell": cell, "hidden_size": size}, data, minutes)
+        results.append((f"torch {cell}:{size}", best_step, speed, bits(best), f"({steps} steps in all)"))
 
-    print(f"\n{minutes:g} minutes each, {config['model']['cell'].upper()}({settings['hidden_size']}) "
-          f"x {settings['layers']}, batches {B} x {T}, {args.threads} thread(s); "
-          f"validation bits per {unit} at the best step:")
-    print(f"  {'':<16}{'best step':>10}{'tokens/s':>12}{'bits/' + unit:>14}")
-    print(f"  {'minirnn':<16}{config['step']:>10}{minirnn_speed:>12,.0f}{config['valid_bits']:>14.4f}")
-    print(f"  {'torch ' + torch.__version__.split('+')[0]:<16}{torch_best_step:>10}{torch_speed:>12,.0f}"
-          f"{bits(torch_best):>14.4f}   ({torch_steps} steps in all)")
+    print(f"\n{minutes:g} minutes each, {settings['layers']} layer(s), batches {B} x {T}, "
+          f"{args.threads} thread(s); validation bits per {unit} at the best step, best first:")
+    print(f"  {'':<18}{'best step':>10}{'tokens/s':>12}{'bits/' + unit:>14}")
+    for name, step, speed, valid_bits, note in sorted(results, key=lambda r: r[3]):
+        print(f"  {name:<18}{step:>10}{speed:>12,.0f}{valid_bits:>14.4f}   {note}")
 
 
 if __name__ == "__main__":

@@ -71,15 +71,8 @@ def resolve_settings(args):
             checkpoint = Checkpoint(args.resume, kind=CHECKPOINT_KIND)
         except FileNotFoundError as error:
             raise ValueError(f"--resume: {error}") from None
-        saved = checkpoint.config["settings"]
-        changed = [f"--{key.replace('_', '-')} {given[key]!r} (saved: {saved[key]!r})"
-                   for key in FIXED_ON_RESUME if key in given and given[key] != saved[key]]
-        if changed:
-            raise ValueError("a resumed run keeps its data, model and optimiser settings; "
-                             "these differ from the checkpoint's: " + ", ".join(changed))
-        settings = {**saved, **given}
-        if "epochs" in given or "minutes" in given:      # a new budget replaces the saved one
-            settings["epochs"], settings["minutes"] = given.get("epochs"), given.get("minutes")
+        settings = checkpoint.resume_settings(CHECKPOINT_KIND, DEFAULTS, given, FIXED_ON_RESUME,
+                                              budget=("epochs", "minutes"))
     if settings["epochs"] is None and settings["minutes"] is None:
         settings["epochs"] = DEFAULT_EPOCHS
     return settings, checkpoint

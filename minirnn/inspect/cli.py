@@ -13,10 +13,10 @@ from minirnn.inspect.page import write_page
 from minirnn.inspect.plots import heatmap_plot, heatmap_start, saturation_plot
 from minirnn.inspect.saturation import LEFT, MOSTLY, RIGHT, gate_saturation
 from minirnn.inspect.text import DEFAULT_CHARS, given_text, read_text_file, validation_text
-from minirnn.validate import counted
 from minirnn.inspect.trace import trace_model
-from minirnn.lm import load_model
+from minirnn.lm import DEFAULT_CHECKPOINT, load_model
 from minirnn.threads import blas_threads
+from minirnn.validate import counted
 
 TOP_K = 5                     # next tokens shown per token on the page
 
@@ -162,9 +162,9 @@ def heatmap_rows(findings, labels):
 # ---- the options -----------------------------------------------------------------------------
 
 def add_inspect_arguments(p):
-    p.add_argument("--checkpoint", metavar="PATH", default="runs/char-lstm/checkpoint.npz",
-                   help="a language-model checkpoint written by `minirnn train` "
-                        "(default runs/char-lstm/checkpoint.npz)")
+    p.add_argument("--checkpoint", metavar="PATH", default=DEFAULT_CHECKPOINT,
+                   help=f"a language-model checkpoint written by `minirnn train` "
+                        f"(default {DEFAULT_CHECKPOINT}, where plain `minirnn train` writes)")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--text", metavar="FILE",
                         help="look at this UTF-8 text file instead of the checkpoint's validation "

@@ -51,7 +51,7 @@ from numba.extending import overload
 #   Full fastmath (0.86) also lets LLVM assume there is no NaN or infinity, so a NaN could
 #   come out as a number, and it broke exp in an earlier trial: not worth 15%.
 # No parallel=True / prange: on 2 cores Numba's threads and BLAS's threads fight (up to
-# 40x slower in the trial behind issue 3; here two BLAS threads alone, with the other core
+# 40x slower in an early trial of prange kernels; here two BLAS threads alone, with the other core
 # busy, made a small LSTM step 100x slower).
 JIT_OPTIONS = dict(cache=True, error_model="numpy", fastmath={"contract"})
 

@@ -90,8 +90,8 @@ def _backward_loop(dh, h, gates, n, hn, H, H_T, dax, dah):
     T, B, N = dh.shape
     one = dh.dtype.type(1)
     dh_next = np.zeros((B, N), dtype=dh.dtype)    # (B, N) gradient flowing back from step t+1
-    dh_prev = np.empty((B, N), dtype=dh.dtype)    # (B, N) the part of dh_prev that goes via the gates
-    dh_prev_T = np.empty((N, B), dtype=dh.dtype)  # (N, B) scratch for rows_times
+    dh_via_gates = np.empty((B, N), dtype=dh.dtype)    # (B, N) the part of dh_prev that goes via the gates
+    dh_via_gates_T = np.empty((N, B), dtype=dh.dtype)  # (N, B) scratch for rows_times
     for t in range(T - 1, -1, -1):
         for k in range(B):                     # one row (one sequence of the batch) at a time
             r, z = gates[t, k, :N], gates[t, k, N:2 * N]   # (N,) views
@@ -111,8 +111,8 @@ def _backward_loop(dh, h, gates, n, hn, H, H_T, dax, dah):
                 dax_r[j], dax_z[j], dax_n[j] = da_r, da_z, da_n   # gradient on x W + b
                 dah_r[j], dah_z[j], dah_n[j] = da_r, da_z, dhn    # gradient on h_prev H
                 dh_next_k[j] = dh_ * z[j]      # dh_prev: straight through z ...
-        rows_times(dah[t], H_T, H, dh_prev, dh_prev_T)   # ... and via the gates: dah @ H.T
-        dh_next += dh_prev
+        rows_times(dah[t], H_T, H, dh_via_gates, dh_via_gates_T)   # ... and via the gates: dah @ H.T
+        dh_next += dh_via_gates
     return dh_next
 
 

@@ -35,23 +35,23 @@ class RNNKernelCache(NamedTuple):
 
 
 @njit(**JIT_OPTIONS)
-def _forward_loop(a, states, H, H_T, b, relu):
-    """The recurrence (rnn_step_forward for t = 0 .. T-1). a (T, B, N) holds x W;
+def _forward_loop(xw, states, H, H_T, b, relu):
+    """The recurrence (rnn_step_forward for t = 0 .. T-1). xw (T, B, N) holds x W;
     fills states[1:] (T, B, N)."""
-    T, B, N = a.shape
-    zero = a.dtype.type(0)                     # 0 in the arrays' type: a bare 0.0 would turn float32 into float64
-    sH = np.empty((B, N), dtype=a.dtype)       # (B, N) the recurrent product of one step
-    sH_T = np.empty((N, B), dtype=a.dtype)     # (N, B) scratch for rows_times
+    T, B, N = xw.shape
+    zero = xw.dtype.type(0)                     # 0 in the arrays' type: a bare 0.0 would turn float32 into float64
+    sH = np.empty((B, N), dtype=xw.dtype)       # (B, N) the recurrent product of one step
+    sH_T = np.empty((N, B), dtype=xw.dtype)     # (N, B) scratch for rows_times
     for t in range(T):
         rows_times(states[t], H, H_T, sH, sH_T)   # sH = s_prev @ H   (states[t] is S_(t-1))
         for k in range(B):
-            a_k, sH_k, s_new = a[t, k], sH[k], states[t + 1, k]   # (N,) views
+            xw_k, sH_k, s_new = xw[t, k], sH[k], states[t + 1, k]   # (N,) views
             for j in range(N):
-                a_ = a_k[j] + sH_k[j] + b[j]   # x W + s_prev H + b: the pre-activation
+                a = xw_k[j] + sH_k[j] + b[j]   # x W + s_prev H + b: the pre-activation
                 if relu:
-                    s_new[j] = zero if a_ < 0 else a_  # relu (NaN stays NaN, as in np.maximum)
+                    s_new[j] = zero if a < 0 else a    # relu (NaN stays NaN, as in np.maximum)
                 else:
-                    s_new[j] = tanh(a_)
+                    s_new[j] = tanh(a)
 
 
 @njit(**JIT_OPTIONS)
@@ -84,13 +84,13 @@ def rnn_forward(x, s0, W, H, b, nonlinearity="tanh"):
     x, s0 = np.ascontiguousarray(x), np.ascontiguousarray(s0)
     T, B, I = x.shape
     N = H.shape[0]
-    a = (x.reshape(T * B, I) @ W).reshape(T, B, N)    # (T, B, N) x W for every step at once
+    xw = (x.reshape(T * B, I) @ W).reshape(T, B, N)   # (T, B, N) x W for every step at once
     states = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) s0, S_0, ..., S_(T-1)
     states[0] = s0
     relu = nonlinearity == "relu"
     H = np.ascontiguousarray(H)                # (N, N)
     H_T = transposed(H, B)                     # (N, N)
-    _forward_loop(a, states, H, H_T, b, relu)
+    _forward_loop(xw, states, H, H_T, b, relu)
     return states[1:], RNNKernelCache(x, states, W, H, H_T, relu)
 
 

@@ -15,5 +15,7 @@ What other code uses from here:
 """
 from minirnn.lm.generate import generate, next_token
 from minirnn.lm.model import build_model, evaluate, load_data, load_model, model_config
+from minirnn.lm.settings import DEFAULT_CHECKPOINT
 
-__all__ = ["build_model", "evaluate", "generate", "load_data", "load_model", "model_config", "next_token"]
+__all__ = ["DEFAULT_CHECKPOINT", "build_model", "evaluate", "generate", "load_data", "load_model",
+           "model_config", "next_token"]

@@ -3,7 +3,8 @@ the work is done in train.py and generate.py)."""
 from minirnn import arguments as types
 from minirnn.lm.generate import generate
 from minirnn.lm.model import load_model
-from minirnn.lm.settings import DEFAULT_MINUTES, DEFAULTS, PROMPT, SAMPLE_LENGTH, WORD_MAX_VOCAB
+from minirnn.lm.settings import (DEFAULT_CHECKPOINT, DEFAULT_MINUTES, DEFAULTS, PROMPT, SAMPLE_LENGTH,
+                                 WORD_MAX_VOCAB)
 from minirnn.lm.train import train_command
 from minirnn.threads import blas_threads
 
@@ -109,8 +110,9 @@ def add_train_arguments(p):
 
 
 def add_sample_arguments(p):
-    p.add_argument("--checkpoint", metavar="PATH", default="runs/char-lstm/checkpoint.npz",
-                   help="a checkpoint written by `minirnn train` (default runs/char-lstm/checkpoint.npz)")
+    p.add_argument("--checkpoint", metavar="PATH", default=DEFAULT_CHECKPOINT,
+                   help=f"a checkpoint written by `minirnn train` (default {DEFAULT_CHECKPOINT}, "
+                        f"where plain `minirnn train` writes)")
     p.add_argument("--prompt", default="",
                    help="the text to start from; the network reads it first (default: none, "
                         "start a new document)")
