@@ -2,12 +2,13 @@
 
     python benchmarks/torch_lm_same_time.py                       # runs `minirnn train` first
     python benchmarks/torch_lm_same_time.py --checkpoint runs/char-gru/checkpoint.npz
-    python benchmarks/torch_lm_same_time.py --torch-models lstm:256,gru:256,gru:384
+    python benchmarks/torch_lm_same_time.py --torch-models gru:384,lstm:256:0.005,gru:256
 
-PyTorch trains each model of --torch-models (default: minirnn's own cell and size, and the
-other gated cell at the same size) for the same time, and the table ranks them: the
-comparison is against whichever PyTorch cell does best in that time, not only against
-the cell minirnn used.
+PyTorch trains each model of --torch-models for the same time, and the table ranks them:
+the comparison is against whichever PyTorch model does best in that time, not only
+against the cell minirnn used. By default they are minirnn's own cell, size and rate, and
+the best two of the sweep in minirnn/lm/settings.py, GRU 384 at Adam's rate 0.002 and
+LSTM 256 at 0.005 (each cell has its own best rate).
 
 Both sides get the same everything but the library: the same text, vocabulary and
 windows (minirnn.lm.load_data and minirnn.lm.windows.random_windows with the same seed), the
@@ -99,15 +100,16 @@ def torch_evaluate(torch, model, ids, nchars):
     return total / count
 
 
-def train_torch(torch, settings, config, data, minutes):
-    """Train the torch model ``config`` describes for ``minutes`` as `minirnn train` does.
+def train_torch(torch, settings, config, lr, data, minutes):
+    """Train the torch model ``config`` describes for ``minutes`` at Adam's rate ``lr``,
+    as `minirnn train` does.
 
     Returns (best validation nats, its step, the steps taken, training tokens/s).
     """
     torch.manual_seed(settings["seed"])
     torch.set_default_dtype(getattr(torch, settings["dtype"]))
     model = torch_model(torch, config)
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings["lr"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     rng = np.random.default_rng(settings["seed"])
     valid = data.valid[:settings["valid_tokens"]]
     T, B = settings["nchars"], settings["batch_size"]
@@ -147,18 +149,24 @@ def train_torch(torch, settings, config, data, minutes):
     return best, best_step, step, step * T * B / train_seconds
 
 
-def torch_models(text, model):
-    """--torch-models "lstm:256,gru:384" -> [(cell, hidden size)]; by default minirnn's own
-    cell and size, and the other gated cell at the same size."""
-    if text is None:
-        other = "gru" if model["cell"] == "lstm" else "lstm"
-        return [(model["cell"], model["hidden_size"]), (other, model["hidden_size"])]
+# The best two of the sweep in minirnn/lm/settings.py: (cell, hidden size, Adam's rate).
+SWEEP_BEST = [("gru", 384, 2e-3), ("lstm", 256, 5e-3)]
+
+
+def torch_models(text):
+    """--torch-models "lstm:256:0.005,gru:384" -> [(cell, hidden size, lr or None)]."""
     models = []
     for item in text.split(","):
-        cell, _, size = item.partition(":")
-        if cell not in ("lstm", "gru", "rnn") or not size.isdigit() or int(size) < 1:
-            sys.exit(f"--torch-models: expected CELL:SIZE items such as lstm:256, got {item!r}")
-        models.append((cell, int(size)))
+        cell, size, rate = (item.split(":") + [""])[:3]
+        try:
+            rate = float(rate) if rate else None
+        except ValueError:
+            rate = -1.0
+        bad_rate = rate is not None and not rate > 0
+        if cell not in ("lstm", "gru", "rnn") or not size.isdigit() or int(size) < 1 or bad_rate:
+            sys.exit(f"--torch-models: expected CELL:SIZE or CELL:SIZE:LR items such as lstm:256 "
+                     f"or lstm:256:0.005, got {item!r}")
+        models.append((cell, int(size), rate))
     return models
 
 
@@ -170,11 +178,12 @@ def main():
                         help="without --checkpoint: run `minirnn train --minutes M` (default: its default)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads for both: BLAS for minirnn, torch.set_num_threads (default 1)")
-    parser.add_argument("--torch-models", metavar="CELL:N,...",
-                        help="the PyTorch models to train, e.g. lstm:256,gru:384 (default: minirnn's "
-                             "cell and size, and the other gated cell at the same size)")
+    parser.add_argument("--torch-models", metavar="CELL:N[:LR],...",
+                        help="the PyTorch models to train, e.g. gru:384,lstm:256:0.005, LR defaulting to "
+                             "minirnn's (default: minirnn's own model, gru:384:0.002 and lstm:256:0.005)")
     native_blas.add_argument(parser)
     args = parser.parse_args()
+    models = None if args.torch_models is None else torch_models(args.torch_models)
     import torch
     print(native_blas.describe())
     print(f"torch's kernels: {torch.backends.cpu.get_cpu_capability()}\n", flush=True)
@@ -190,21 +199,26 @@ def main():
 
     data = load_data(settings["text"], settings["level"], settings["max_vocab"])
     torch.set_num_threads(args.threads)
-    results = [(f"minirnn {config['model']['cell']}:{settings['hidden_size']}", config["step"],
-                minirnn_speed, config["valid_bits"], "")]
-    for cell, size in torch_models(args.torch_models, config["model"]):
-        print(f"torch {torch.__version__}: {cell.upper()}({size}), {minutes:g} minutes, "
+    name = f"minirnn {config['model']['cell']}:{settings['hidden_size']} lr {settings['lr']:g}"
+    results = [(name, config["step"], minirnn_speed, config["valid_bits"], "")]
+    own = (config["model"]["cell"], settings["hidden_size"], settings["lr"])
+    if models is None:
+        models = [own] + [best for best in SWEEP_BEST if best != own]
+    for cell, size, lr in models:
+        lr = settings["lr"] if lr is None else lr
+        print(f"torch {torch.__version__}: {cell.upper()}({size}), Adam lr {lr:g}, {minutes:g} minutes, "
               f"{args.threads} thread(s)", flush=True)
         with blas_threads(args.threads):
             best, best_step, steps, speed = train_torch(
-                torch, settings, {**config["model"], "cell": cell, "hidden_size": size}, data, minutes)
-        results.append((f"torch {cell}:{size}", best_step, speed, bits(best), f"({steps} steps in all)"))
+                torch, settings, {**config["model"], "cell": cell, "hidden_size": size}, lr, data, minutes)
+        results.append((f"torch {cell}:{size} lr {lr:g}", best_step, speed, bits(best),
+                        f"({steps} steps in all)"))
 
     print(f"\n{minutes:g} minutes each, {settings['layers']} layer(s), batches {B} x {T}, "
           f"{args.threads} thread(s); validation bits per {unit} at the best step, best first:")
-    print(f"  {'':<18}{'best step':>10}{'tokens/s':>12}{'bits/' + unit:>14}")
+    print(f"  {'':<26}{'best step':>10}{'tokens/s':>12}{'bits/' + unit:>14}")
     for name, step, speed, valid_bits, note in sorted(results, key=lambda r: r[3]):
-        print(f"  {name:<18}{step:>10}{speed:>12,.0f}{valid_bits:>14.4f}   {note}")
+        print(f"  {name:<26}{step:>10}{speed:>12,.0f}{valid_bits:>14.4f}   {note}")
 
 
 if __name__ == "__main__":

@@ -354,7 +354,7 @@ footer { padding: 0 1.2rem 1rem; color: #555; font-size: .85rem; }
      aria-label="the text, coloured by the chosen unit; arrow keys move from token to token"></div>
 <aside id="side">
 <h2>Units that track something</h2>
-<p>The three units (h or c) whose values follow each feature of the text most closely:
+<p>The three units (h, or in an LSTM also c) whose values follow each feature of the text most closely:
 Pearson correlation r over this text. Choose one to colour the text by it.</p>
 <ol id="findings"></ol>
 </aside>

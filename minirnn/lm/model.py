@@ -10,8 +10,8 @@ validation loss the same way.
 The network is described by a small dict, stored as JSON in every checkpoint, so that a
 checkpoint can rebuild the exact network it was trained as:
 
-    {"vocab_size": 99, "input": "embedding", "embed_size": 64, "cell": "lstm",
-     "hidden_size": 256, "layers": 1, "dropout": 0.0, "dtype": "float32"}
+    {"vocab_size": 99, "input": "embedding", "embed_size": 64, "cell": "gru",
+     "hidden_size": 384, "layers": 1, "dropout": 0.0, "dtype": "float32"}
 """
 import math
 import zlib
@@ -66,7 +66,7 @@ def load_data(text=None, level="char", max_vocab=None, vocab=None):
     return LanguageData(vocab, train, valid, corpus.source)
 
 
-def model_config(vocab_size, input="embedding", embed_size=64, cell="lstm", hidden_size=256,
+def model_config(vocab_size, input="embedding", embed_size=64, cell="gru", hidden_size=384,
                  layers=1, dropout=0.0, dtype="float32"):
     """The dict that describes a network (checked), e.g. for build_model or a checkpoint."""
     config = {"vocab_size": positive_int("vocab_size", vocab_size),

@@ -30,7 +30,7 @@ written only when that loss is the best so far. The checkpoint holds the paramet
 Adam's state, the vocabulary, the settings, the step and both random generators, so
 ``--resume`` continues a run exactly (bit for bit) as if it had never stopped.
 
-With no arguments: a character-level LSTM on the built-in corpus, for 2.5 minutes.
+With no arguments: a character-level GRU on the built-in corpus, for 2.5 minutes.
 Around the loop: the options are read in cli.py, the settings resolved in settings.py,
 the progress shown by minirnn/progress.py and the loss curve drawn by report.py.
 """

@@ -112,7 +112,8 @@ def quote_tracking_lstm(vocab_size, quote_id, K=50.0):
     On any other character f = 1 and i = 0, so c_0 keeps its value. Units 1.. are random.
     """
     N, D = 5, 3
-    model = build_model(model_config(vocab_size, embed_size=D, hidden_size=N, dtype="float64"), seed=1)
+    config = model_config(vocab_size, embed_size=D, cell="lstm", hidden_size=N, dtype="float64")
+    model = build_model(config, seed=1)
     E, W, H, b = (model.params[k] for k in ("embed.E", "rnn.W_l0", "rnn.H_l0", "rnn.b_l0"))
     E[:, 0] = 0
     E[quote_id, 0] = 1                                   # embedding dimension 0: "is a quote mark"
