@@ -18,3 +18,14 @@ positive_int = _number_arg(int, "positive integer", allow_zero=False)
 positive_float = _number_arg(float, "positive number", allow_zero=False)
 non_negative_int = _number_arg(int, "integer >= 0", allow_zero=True)
 non_negative_float = _number_arg(float, "number >= 0", allow_zero=True)
+
+
+def probability(text):
+    """An argparse type for a dropout probability: a number in [0, 1)."""
+    value = float(text)
+    if not 0 <= value < 1:                                 # NaN fails this too
+        raise ValueError(text)
+    return value
+
+
+probability.__name__ = "probability in [0, 1)"

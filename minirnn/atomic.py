@@ -59,3 +59,25 @@ def check_writable(path, where):
         raise ValueError(f"{where}: cannot write a file in {str(out.parent)!r} "
                          f"({error.strerror or error})") from None
     return out
+
+
+def check_folder(folder, where):
+    """Check, before any long work, that files can be written in ``folder``: it is made if
+    missing. Returns folder as a Path.
+
+    where   how the folder was given, for the message, e.g. "--out 'runs/x'"
+    Raises ValueError naming ``where`` for a path that is a file, runs through a file, or
+    cannot be made or written to.
+    """
+    folder = Path(folder)
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        what = "is a file" if existing == folder else f"cannot be made: {str(existing)!r} is a file"
+        raise ValueError(f"{where} {what}; give a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"{where} cannot be made ({error.strerror or error})") from None
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"{where} is not writable")
+    return folder

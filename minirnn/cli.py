@@ -10,12 +10,14 @@ Each job keeps its own options beside its code (minirnn/lm/cli.py for train and 
 this file gathers them into one parser, and holds the engine's own command, gradcheck.
 """
 import argparse
+import os
 import sys
 import textwrap
 
 import numpy as np
 
 from minirnn import arguments as types
+from minirnn.atomic import check_writable
 from minirnn.classify import cli as classify_cli
 from minirnn.inspect import cli as inspect_cli
 from minirnn.lm import cli as lm_cli
@@ -118,6 +120,8 @@ def _check_gradcheck_options(args):
         raise ValueError("--backend numba: a cell of your own runs on the NumPy loop only (leave out --backend)")
     if args.plot and not args.sweep_eps:
         raise ValueError("--plot draws the eps sweep: add --sweep-eps")
+    if args.plot:
+        check_writable(args.plot, f"--plot {args.plot!r}")
     if args.sweep_eps and args.dtype == "float32":
         raise ValueError("--sweep-eps measures float64 and float32 both: leave out --dtype")
 
@@ -136,7 +140,7 @@ def add_gradcheck_arguments(p):
     p.add_argument("--layers", type=types.positive_int, default=1, help="stacked layers (default 1)")
     p.add_argument("--bidirectional", action="store_true", help="add a backward direction")
     p.add_argument("--packed", action="store_true", help="random sequence lengths in [1, T]")
-    p.add_argument("--dropout", type=types.non_negative_float, default=0.0, help="dropout between layers (default 0)")
+    p.add_argument("--dropout", type=types.probability, default=0.0, help="dropout between layers (default 0)")
     p.add_argument("--nonlinearity", choices=["tanh", "relu"], default="tanh", help="for rnn (default tanh)")
     p.add_argument("--backend", choices=["numba", "numpy"], default=None,
                    help="numba kernels (default) or the numpy reference")
@@ -192,6 +196,11 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:      # the reader stopped early (`... | head`): not an error of ours
+        # as the Python docs advise (library/signal.html, "Note on SIGPIPE"): send what is still
+        # buffered to devnull, so that the interpreter's flush at exit does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ValueError, TypeError, OSError, FloatingPointError) as e:     # one line, never a traceback
         print(f"minirnn {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -132,12 +132,21 @@ class Vocabulary:
         tokens = tokenize(text, self.level) if isinstance(text, str) else list(text)
         ids = np.array([self.ids.get(token, UNK) for token in tokens], dtype=np.int64)   # (n,)
         if strict and (ids == UNK).any():
-            unknown = sorted({token for token in tokens if token not in self.ids})
-            what = "character" if self.level == "char" else "word"
-            shown = ", ".join(repr(token) for token in unknown[:20])
-            more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
-            raise ValueError(f"{counted(len(unknown), what)} not in the vocabulary: {shown}{more}")
+            raise ValueError(self.describe_unknown(tokens))
         return ids
+
+    def describe_unknown(self, text):
+        """'2 words not in the vocabulary: 'foo', 'bar'' for the tokens of ``text`` (a str
+        or a list of tokens) outside the vocabulary; "" when there are none. Words are
+        shown without their leading space."""
+        tokens = tokenize(text, self.level) if isinstance(text, str) else list(text)
+        unknown = sorted({token for token in tokens if token not in self.ids})
+        if not unknown:
+            return ""
+        what = "character" if self.level == "char" else "word"
+        shown = ", ".join(repr(token.strip() or token) for token in unknown[:20])
+        more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
+        return f"{counted(len(unknown), what)} not in the vocabulary: {shown}{more}"
 
     def encode_documents(self, documents):
         """A list of documents -> one id stream (n,) int64 with <eos> before each document,

@@ -48,6 +48,16 @@ def test_python_dash_m_runs_the_default_lstm_check():
     assert "PASS: all 6 arrays" in result.stdout
 
 
+def test_a_reader_that_stops_early_is_no_error():
+    """`minirnn gradcheck lstm | head -1`: the closed pipe ends the command quietly."""
+    process = subprocess.Popen([sys.executable, "-m", "minirnn", "gradcheck", "lstm"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()                         # before Python has even started: every write fails
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 1
+    assert err == ""
+
+
 @pytest.mark.parametrize("option, value, message", [
     ("--tol", "nan", "nan"),
     ("--eps", "nan", "nan"),

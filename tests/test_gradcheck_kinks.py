@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 import minirnn
 from minirnn.cli import main
@@ -142,10 +142,17 @@ def test_relu_layers_at_kinks_pass_with_the_kinks_skipped():
 
 @few
 @given(seed=st.integers(0, 10_000), backend=st.sampled_from(["numpy", "numba"]))
+@example(seed=30, backend="numpy")                 # 11 of its 20 entries feed the kinked unit
 def test_relu_layers_pass_on_both_backends(seed, backend):
     layer, x, h0, _ = relu_layer_at_a_kink(seed, backend)
     report = check_layer(layer, x, h0, seed=seed)
-    assert report.passed(), report
+    assert all(row.passed(report.rel_tol) for row in report.rows), report     # no entry compared fails
+    # the kinked unit's pre-activation is read through x[0, b, :], h0[0, b, :], W[:, n], H[:, n] and
+    # b[n]: in a layer so small that these are over half its entries (seed 30: 11 of 20), they are
+    # all skipped and the verdict is "too little verified"; otherwise it passes
+    I, N = x.shape[2], h0.shape[2]
+    feeding = 2 * I + 2 * N + 1
+    assert report.passed() or 2 * feeding > report.checked, report
 
 
 # ---- other kinks: max-pooling, clipping, relu inside any function ----

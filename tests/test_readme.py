@@ -18,3 +18,22 @@ def test_every_file_the_readme_names_exists():
     assert named, "the README names no files?"
     missing = sorted(p for p in named if not (ROOT / p).exists())
     assert not missing, f"README names files that do not exist: {missing}"
+
+
+def test_the_readme_gradcheck_output_is_what_the_command_prints(capsys):
+    """Every line but the round-off figures (which move with the BLAS and the backend)."""
+    from minirnn.cli import main
+
+    block = README.split("$ python -m minirnn gradcheck lstm\n", 1)[1].split("\n\n", 2)
+    shown = "\n\n".join(block[:2]).splitlines()
+    shown = [line[4:] for line in shown]                       # the README indents by 4
+    assert main(["gradcheck", "lstm"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert len(shown) == len(printed)
+
+    row = re.compile(r"(\S+) +(\(.*?\)) +(\d+/\d+) .* (PASS|FAIL)")   # name, shape, examined, result
+    for readme_line, printed_line in zip(shown, printed):
+        if row.fullmatch(readme_line):
+            assert row.fullmatch(readme_line).groups() == row.fullmatch(printed_line).groups()
+        else:
+            assert readme_line.split("; max rel err")[0] == printed_line.split("; max rel err")[0]

@@ -109,7 +109,7 @@ def add_train_arguments(p):
     model.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
                        help="a second cell reads each document backwards; the two final states are "
                             "concatenated (default: bidirectional)")
-    model.add_argument("--dropout", type=types.non_negative_float, metavar="P",
+    model.add_argument("--dropout", type=types.probability, metavar="P",
                        help="while training, zero this share of the features the Linear layer reads "
                             "(and of the inputs between stacked layers) "
                             f"(default {d['dropout']})")

@@ -81,20 +81,25 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     a class number of ``class_names``; each message names the file and the line.
     """
     path = str(path)
-    records = _records(path, read_utf8(path), delimiter(path, layout.sep))   # [(line, fields)]
+    sep = delimiter(path, layout.sep)
+    records = _records(path, read_utf8(path), sep)   # [(line, fields)]
+    hint = _delimiter_hint(records[0][1], sep)       # a TSV named .csv, say
     header = None
     if layout.header:
         (_, header), records = records[0], records[1:]
         header = [name.strip() for name in header]
     if not records:
         raise DataError(f"{path}: no rows of data" + (" after the header" if header else ""))
-    label_at, text_at = _columns(path, layout, header, width=len(records[0][1]), need_labels=need_labels)
+    try:
+        label_at, text_at = _columns(path, layout, header, width=len(records[0][1]), need_labels=need_labels)
+    except DataError as error:
+        raise DataError(f"{error}{hint}") from None
     needed = max(text_at + ([label_at] if need_labels else [])) + 1
     texts, labels, lines = [], [], []
     for line, row in records:
         if len(row) < needed:
             raise DataError(f"{path}, line {line}: {counted(len(row), 'field')}, expected at least "
-                            f"{needed} ({_describe(text_at, label_at if need_labels else None)})")
+                            f"{needed} ({_describe(text_at, label_at if need_labels else None)}){hint}")
         text = " ".join(row[i].strip() for i in text_at if row[i].strip())
         if not text:
             raise DataError(f"{path}, line {line}: the text is empty ({_describe(text_at, None)}); "
@@ -331,6 +336,17 @@ def _describe(text_at, label_at):
     parts.append(("text in column " if len(text_at) == 1 else "text in columns ")
                  + ", ".join(str(i + 1) for i in text_at))
     return ", ".join(parts)
+
+
+def _delimiter_hint(fields, sep):
+    """When the first line reads as one field that holds another common delimiter, a hint
+    for the message, e.g. " (line 1 holds tabs: is that the delimiter? give --sep tab)"."""
+    if len(fields) != 1:
+        return ""
+    for other, name, option in (("\t", "tabs", "tab"), (";", "semicolons", "';'"), (",", "commas", "','")):
+        if other != sep and other in fields[0]:
+            return f" (line 1 holds {name}: is that the delimiter? give --sep {option})"
+    return ""
 
 
 def _names(names, limit=12):

@@ -31,7 +31,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from minirnn.atomic import atomic_write
+from minirnn.atomic import atomic_write, check_folder
 from minirnn.classify.data import stratified_split
 from minirnn.docstrings import python_version, stdlib_docstrings
 
@@ -101,7 +101,7 @@ def _write_csv(f, rows):
 
 def dataset_command(args):
     """`minirnn classify dataset`: write the files, say what they hold and what to run next."""
-    folder = Path(args.out)
+    folder = check_folder(args.out, f"--out {args.out!r}")
     train, test = write_dataset(folder)
     print(f"Python {python_version()} standard library docstrings, 4 topics by the module they document:")
     counts = Counter(topic for topic, _, _ in train), Counter(topic for topic, _, _ in test)

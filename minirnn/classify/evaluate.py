@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minirnn.atomic import atomic_write
+from minirnn.atomic import atomic_write, check_writable
 from minirnn.classify.batches import encode_texts
 from minirnn.classify.data import UNKNOWN, label_ids, read_labelled_file, saved_layout
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
@@ -131,6 +131,10 @@ def plot_confusion(report, path, title):
 
 def evaluate_command(args):
     """`minirnn classify evaluate`: a checkpoint on a labelled file; table and PNG, or --json."""
+    plot = None
+    if args.plot != "none" and not args.json:        # a bad --plot is refused before the work
+        plot = args.plot or str(args.checkpoint).removesuffix(".npz") + "-confusion.png"
+        check_writable(plot, f"--plot {plot!r}" if args.plot else f"the confusion matrix's file {plot!r}")
     with blas_threads(1):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]
@@ -154,8 +158,6 @@ def evaluate_command(args):
     print(f"{data.path}: {counted(report.n, 'document')}; checkpoint {checkpoint.path} "
           f"(step {checkpoint.config['best']['step']}){cut_note}")
     print(report.table())
-    if args.plot != "none":
-        path = args.plot or str(args.checkpoint).removesuffix(".npz") + "-confusion.png"
-        if plot_confusion(report, path, title=data.path.rsplit("/", 1)[-1]) is not None:
-            print(f"confusion matrix: {path}")
+    if plot is not None and plot_confusion(report, plot, title=data.path.rsplit("/", 1)[-1]) is not None:
+        print(f"confusion matrix: {plot}")
     return 0

@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from minirnn.atomic import atomic_write
+from minirnn.atomic import atomic_write, check_writable
 from minirnn.classify.batches import encode_texts
 from minirnn.classify.data import read_labelled_file, saved_layout
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
@@ -31,6 +31,10 @@ def predict_texts(model, vocab, texts, max_length):
 
 def predict_command(args):
     """`minirnn classify predict`: print (or write) the predicted classes."""
+    if args.out is not None:
+        if args.data is None:
+            raise ValueError("--out writes the predictions for --data FILE: add --data, or leave out --out")
+        check_writable(args.out, f"--out {args.out!r}")
     with blas_threads(1):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]

@@ -23,6 +23,7 @@ the end evaluates the best checkpoint on the test file (evaluate.py).
 """
 import math
 import os
+import shlex
 import time
 import zlib
 from pathlib import Path
@@ -67,6 +68,7 @@ class Trainer:
         self.epoch, self.batch, self.step = 0, 0, 0   # the next batch is `batch` of epoch `epoch`
         self.seconds = 0.0                            # training time, summed over sessions
         self.recent_losses = []                       # since the last validation (for the log)
+        self.interrupted = False                      # stopped by Ctrl-C
         self._batches = (None, None)                  # (epoch, its batches), drawn once per epoch
 
     def epoch_batches(self, epoch):
@@ -145,9 +147,10 @@ class Trainer:
                     began = time.perf_counter()
                     validate()
                     eval_seconds, since_validation = time.perf_counter() - began, 0
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:                     # the step may be half done: no closing validation
+            self.interrupted = True
             if progress is not None:
-                progress.write(f"interrupted at step {self.step}; the checkpoint keeps the best validated step")
+                progress.write(f"interrupted at step {self.step}")
             since_validation = 0
         if since_validation and validate is not None:    # the closing validation
             validate()
@@ -195,7 +198,7 @@ def train_command(args):
             total = settings["epochs"] * run.trainer.steps_per_epoch
         run.train(out, Progress(args.progress, total, settings["minutes"]))
         run.finish()
-    return 0
+    return 130 if run.trainer.interrupted else 0      # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 class ClassifierRun:
@@ -366,8 +369,8 @@ class ClassifierRun:
 
     def finish(self):
         """Load the best checkpoint and evaluate it on the test file (or the validation split)."""
-        if self.saved_to is None:
-            print("no checkpoint was written")
+        if self.saved_to is None:                     # only a run stopped before its first validation
+            print("no checkpoint was written: the run stopped before its first validation")
             return
         Checkpoint(self.saved_to, kind=CHECKPOINT_KIND).load_params_into(self.model.params)
         b = self.best
@@ -386,9 +389,11 @@ class ClassifierRun:
                                     f"{_describe(self.model.config)}")
         if plot is not None:
             print(f"confusion matrix: {plot}")
-        data = f" --data {split.source}" if name == "test" else ""
-        print(f"\nmore: minirnn classify evaluate --checkpoint {self.saved_to}{data}\n"
-              f"      minirnn classify predict --checkpoint {self.saved_to} --text \"...\"")
+        # without --test the figures above are on the held-out slice, which is no file of its own
+        data = shlex.quote(split.source) if name == "test" else "FILE   (a labelled file kept out of training)"
+        checkpoint = shlex.quote(str(self.saved_to))
+        print(f"\nmore: minirnn classify evaluate --checkpoint {checkpoint} --data {data}\n"
+              f"      minirnn classify predict --checkpoint {checkpoint} --text \"...\"")
 
 
 def _shown(path):

@@ -2,11 +2,12 @@
 
     text.py -> trace.py -> features.py, saturation.py -> page.py, plots.py, the terminal
 """
-import os
+import math
 import time
 from pathlib import Path
 
 from minirnn import arguments as types
+from minirnn.atomic import check_folder
 from minirnn.inspect.features import (FLAG_R, PERSISTENT, character_features, flags, search_units,
                                       token_features, unit_correlations, unit_scores)
 from minirnn.inspect.page import write_page
@@ -19,6 +20,7 @@ from minirnn.threads import blas_threads
 from minirnn.validate import counted
 
 TOP_K = 5                     # next tokens shown per token on the page
+CHANCE_WARNING = 0.2          # say so when chance alone gives the best unit a larger |r|
 
 
 def inspect_command(args):
@@ -42,6 +44,11 @@ def inspect_command(args):
         print(unknown_line(text.unknown, vocab.level))
     states = "h hidden state" + (", c cell state" if "c" in trace.cells[0] else "")
     print(f"\nunits that track a feature: |Pearson r| over {steps}, {states}")
+    chance = chance_r(sum(r.shape[0] for cell in unit_r for r in cell.values()), len(text.tokens))
+    if chance > CHANCE_WARNING:
+        print(f"  (over so short a text the best of many unrelated units reaches |r| = {chance:.2f} "
+              f"by chance alone: give a longer text; by default {DEFAULT_CHARS:,} characters of the "
+              "validation text)")
     print(findings_table(findings, constant, trace.labels))
     print(flags_line(flags(findings), trace.labels))
     print(saturation_table(saturation, trace.labels))
@@ -64,6 +71,14 @@ def inspect_command(args):
     return 0
 
 
+def chance_r(units, n):
+    """About the largest |r| that ``units`` unrelated series reach by chance over ``n`` steps:
+    each r is roughly normal with standard deviation 1/sqrt(n), and the largest of M such
+    values is about sqrt(2 ln M / n) (capped at 1). Neighbouring steps are correlated, so
+    the true chance level is higher still: this is a lower bound on what means nothing."""
+    return min(1.0, math.sqrt(2 * math.log(max(units, 2)) / max(n, 1)))
+
+
 # ---- the stages' inputs ----------------------------------------------------------------------
 
 def output_folder(out, checkpoint):
@@ -71,17 +86,7 @@ def output_folder(out, checkpoint):
     Raises ValueError for a path that is a file, or that cannot be made."""
     folder = Path(out) if out is not None else Path(checkpoint).parent / "inspect"
     where = f"--out {str(folder)!r}" if out is not None else f"the output folder {str(folder)!r}"
-    existing = next(p for p in (folder, *folder.parents) if p.exists())
-    if not existing.is_dir():
-        what = "is a file" if existing == folder else f"cannot be made: {str(existing)!r} is a file"
-        raise ValueError(f"{where} {what}; give a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ValueError(f"{where} cannot be made ({error.strerror or error})") from None
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"{where} is not writable")
-    return folder
+    return check_folder(folder, where)
 
 
 def choose_text(args, checkpoint, vocab):

@@ -1,7 +1,9 @@
 """The text-generation job's commands: `minirnn train` and `minirnn sample` (their options;
 the work is done in train.py and generate.py)."""
+import sys
+
 from minirnn import arguments as types
-from minirnn.lm.generate import generate
+from minirnn.lm.generate import generate, prompt_policy
 from minirnn.lm.model import load_model
 from minirnn.lm.settings import (DEFAULT_CHECKPOINT, DEFAULT_MINUTES, DEFAULTS, PROMPT, SAMPLE_LENGTH,
                                  WORD_MAX_VOCAB)
@@ -13,8 +15,11 @@ def sample_command(args):
     """`minirnn sample`: load a checkpoint, write from the prompt, print prompt and text."""
     with blas_threads(1):
         model, vocab, _ = load_model(args.checkpoint, backend=args.backend)
+        note = prompt_policy(vocab, args.prompt, f"--prompt {args.prompt!r}")
+        if note:
+            print(note, file=sys.stderr)
         text = generate(model, vocab, args.prompt, args.length, temperature=args.temperature,
-                        top_k=args.top_k, seed=args.seed, stop_at_eos=not args.no_stop)
+                        top_k=args.top_k, seed=args.seed, stop_at_eos=not args.no_stop, strict=False)
     print(args.prompt + text)
     return 0
 
@@ -53,7 +58,7 @@ def add_train_arguments(p):
                             f"min-char-rnn (default {d['input']})")
     model.add_argument("--embed-size", type=types.positive_int, metavar="SIZE",
                        help=f"embedding size, with --input embedding (default {d['embed_size']})")
-    model.add_argument("--dropout", type=types.non_negative_float, metavar="P",
+    model.add_argument("--dropout", type=types.probability, metavar="P",
                        help="dropout probability between stacked layers, needs --layers 2 or "
                             f"more (default {d['dropout']})")
     model.add_argument("--dtype", choices=["float32", "float64"],

@@ -23,7 +23,7 @@ from minirnn.vocab import EOS, PAD, UNK
 
 
 def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, seed=None,
-             stop_at_eos=True):
+             stop_at_eos=True, strict=True):
     """Write up to ``length`` tokens after ``prompt``; returns the new text (not the prompt).
 
     The prompt is read as the start of a document: the model is primed with <eos>
@@ -32,10 +32,12 @@ def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, seed=Non
     <pad> and <unk> are never produced. With ``stop_at_eos`` the text ends, without the
     <eos>, when the model chooses <eos>; otherwise <eos> is written as a line break and
     writing goes on. ``seed`` (an int) makes sampling repeatable; temperature 0 is greedy.
-    Raises ValueError for a prompt with characters (or, at word level, words) outside the
-    vocabulary, listing them, and for a negative length.
+    With ``strict`` a prompt with characters (or, at word level, words) outside the
+    vocabulary raises a ValueError listing them; otherwise they are read as <unk>
+    (``prompt_policy`` says when that is right).
+    Raises ValueError for a negative length.
     """
-    prompt_ids = _check_generate(vocab, prompt, length)
+    prompt_ids = _check_generate(vocab, prompt, length, strict)
     rng = np.random.default_rng(seed)
     ids = np.concatenate([[EOS], prompt_ids]).astype(np.int64)[:, None]   # (T, 1)
     logits, state = model.forward(ids, None)                  # prime: (T, 1, V), the state after the prompt
@@ -92,16 +94,29 @@ def next_token(logits, *, temperature=1.0, top_k=None, rng=None, forbidden_ids=(
     return int(chosen[0]) if np.ndim(logits) == 1 else chosen
 
 
+def prompt_policy(vocab, prompt, where):
+    """How the commands read a prompt's tokens outside the vocabulary. At word level they
+    are read as <unk>, as the training text's rare words were (--max-vocab), and the note
+    returned says so; at char level the vocabulary holds every character of the training
+    text, so an unknown one is refused. Returns the note ("" if every token is known);
+    raises ValueError naming ``where`` (e.g. "--prompt 'The'") for a char-level prompt.
+    """
+    unknown = vocab.describe_unknown(prompt)
+    if unknown and vocab.level == "char":
+        raise ValueError(f"{where} has {unknown}")
+    return f"{where}: {unknown}, read as <unk>" if unknown else ""
+
+
 # ---- argument checks -----------------------------------------------------------------------------
 
-def _check_generate(vocab, prompt, length):
+def _check_generate(vocab, prompt, length, strict):
     """Check generate's prompt and length; return the prompt's ids."""
     if not isinstance(prompt, str):
         raise TypeError(f"generate: prompt must be a str, got {type(prompt).__name__}")
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
         raise ValueError(f"generate: length must be an int >= 0, got {length!r}")
     try:
-        return vocab.encode(prompt, strict=True)
+        return vocab.encode(prompt, strict=strict)
     except ValueError as error:
         raise ValueError(f"generate: the prompt has {error}") from None
 

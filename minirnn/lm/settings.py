@@ -10,6 +10,7 @@ from pathlib import Path
 
 from minirnn.atomic import check_writable
 from minirnn.checkpoint import Checkpoint
+from minirnn.lm.generate import prompt_policy
 from minirnn.lm.model import CHECKPOINT_KIND
 
 # What `minirnn train` does when an option is not given, picked by measuring the best
@@ -109,19 +110,15 @@ def resolve_settings(args):
 
 
 def sample_prompt(prompt, level, vocab):
-    """The prompt the samples start from: ``prompt`` if given (every token must be in
-    ``vocab``), else the default for ``level`` when the text has it, else "" (a new document).
+    """The prompt the samples start from: ``prompt`` if given (read by the commands' rule,
+    ``minirnn.lm.generate.prompt_policy``, whose note is printed), else the default for
+    ``level`` when the text has it, else "" (a new document).
     """
     if prompt is None:
-        try:
-            vocab.encode(PROMPT[level], strict=True)
-        except ValueError:                        # e.g. a text without a capital T
-            return ""
-        return PROMPT[level]
-    try:
-        vocab.encode(prompt, strict=True)
-    except ValueError as error:
-        raise ValueError(f"--prompt {prompt!r} has {error}") from None
+        return "" if vocab.describe_unknown(PROMPT[level]) else PROMPT[level]   # e.g. no capital T
+    note = prompt_policy(vocab, prompt, f"--prompt {prompt!r}")
+    if note:
+        print(note)
     return prompt
 
 

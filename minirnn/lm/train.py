@@ -35,6 +35,7 @@ Around the loop: the options are read in cli.py, the settings resolved in settin
 the progress shown by minirnn/progress.py and the loss curve drawn by report.py.
 """
 import math
+import shlex
 import time
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def train_command(args):
         run = TrainingRun.start(settings, checkpoint, backend=args.backend)
         run.train(out, progress=Progress(args.progress, run.settings["steps"], run.settings["minutes"]))
         run.closing_samples()
-    return 0
+    return 130 if run.interrupted else 0          # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 class TrainingRun:
@@ -89,6 +90,7 @@ class TrainingRun:
         self.seconds = 0.0                          # training time, summed over sessions
         self.best_valid_loss, self.best_step = math.inf, None
         self.saved_to = None                        # the checkpoint of the best step so far
+        self.interrupted = False                    # stopped by Ctrl-C
         self.carried = None                         # --carry-state: the state the last window ended in
         self.history = {"step": [], "train_loss": [], "valid_loss": [], "seconds": []}
 
@@ -194,7 +196,10 @@ class TrainingRun:
                     eval_seconds = self._validate(out, interval_losses, progress)
                     interval_losses = []
         except KeyboardInterrupt:             # the step may be half done: keep the checkpoint as it is
-            progress.write(f"interrupted at step {self.step}; the checkpoint keeps the best validated step")
+            self.interrupted = True
+            progress.write(f"interrupted at step {self.step}" + (
+                f"; the checkpoint keeps step {self.best_step}, the best validated" if self.saved_to else
+                f", before the first validation (at step {s['eval_every']}): no checkpoint was written"))
             interval_losses = []
         if interval_losses:                   # the closing validation, unless the last step had one
             eval_seconds = self._validate(out, interval_losses, progress)
@@ -241,7 +246,7 @@ class TrainingRun:
         self.model.training = False
         try:
             return generate(self.model, self.data.vocab, prompt, length, temperature=temperature,
-                            seed=seed, stop_at_eos=stop_at_eos)
+                            seed=seed, stop_at_eos=stop_at_eos, strict=False)   # sample_prompt checked it
         finally:
             self.model.training = was_training
 
@@ -293,8 +298,8 @@ class TrainingRun:
     def closing_samples(self):
         """Plot the losses, then print greedy and sampled text from the best checkpoint."""
         s, out = self.settings, self.saved_to
-        if out is None:
-            print("no checkpoint was written: the validation loss never improved")
+        if out is None:                       # only a run stopped before its first validation
+            print("no checkpoint was written")
             return
         Checkpoint(out).load_params_into(self.model.params)
         print(f"best validation loss {bits(self.best_valid_loss):.4f} bits/{self.unit} "
@@ -311,4 +316,5 @@ class TrainingRun:
             text = self.sample(s["prompt"], s["sample_length"], temperature, seed=s["seed"],
                                stop_at_eos=False)
             print(f"\n--- {heading} ---\n{s['prompt']}{text}")
-        print(f"\nmore: minirnn sample --checkpoint {out} --prompt {s['prompt']!r} --temperature 0.8")
+        print(f"\nmore: minirnn sample --checkpoint {shlex.quote(str(out))} --prompt {shlex.quote(s['prompt'])} "
+              "--temperature 0.8")

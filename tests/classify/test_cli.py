@@ -174,3 +174,41 @@ def test_a_checkpoint_holding_nan_is_refused_on_loading(run, tmp_path, capsys):
     assert main(["classify", "predict", "--checkpoint", str(bad), "--text", "rocket"]) == 2
     err = capsys.readouterr().err
     assert "holds NaN or inf in 'params/head.W' (1 non-finite value of" in err
+
+
+def test_the_suggested_next_commands_run(run, capsys):
+    """Without --test the log's evaluate line asks for a FILE: it cannot name the held-out slice."""
+    assert main(["classify", "train", "--train", str(run["train"]), "--out", str(run["folder"] / "again.npz"),
+                 "--epochs", "1", *SMALL]) == 0
+    more = capsys.readouterr().out.split("more: ", 1)[1]
+    assert "minirnn classify evaluate --checkpoint " in more and "--data FILE" in more
+    checkpoint = str(run["folder"] / "again.npz")
+    assert main(["classify", "evaluate", "--checkpoint", checkpoint, "--data", str(run["test"])]) == 0
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["classify", "predict", "--checkpoint", "{ckpt}", "--data", "{test}", "--out", "{file}/x.csv"], "--out"),
+    (["classify", "evaluate", "--checkpoint", "{ckpt}", "--data", "{test}", "--plot", "{file}/x.png"], "--plot"),
+    (["classify", "dataset", "--out", "{file}/d"], "--out"),
+    (["gradcheck", "lstm", "--sweep-eps", "--plot", "{file}/s.png"], "--plot"),
+])
+def test_an_output_path_through_a_file_is_refused_before_the_work(run, tmp_path, capsys, argv, option):
+    (tmp_path / "afile").write_text("a file, not a folder")
+    names = {"ckpt": str(run["checkpoint"]), "test": str(run["test"]), "file": str(tmp_path / "afile")}
+    assert main([arg.format(**names) for arg in argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"minirnn {argv[0]}: error: {option} ") and "afile" in captured.err
+    assert "Errno" not in captured.err and captured.out == ""          # refused before any work or output
+
+
+def test_predict_out_without_data_is_refused(run, capsys):
+    assert main(["classify", "predict", "--checkpoint", str(run["checkpoint"]), "--text", "x",
+                 "--out", "p.csv"]) == 2
+    assert "--out writes the predictions for --data FILE" in capsys.readouterr().err
+
+
+def test_dropout_must_be_a_probability(capsys):
+    for argv in (["classify", "train", "--train", "x.csv"], ["train"], ["gradcheck", "lstm"]):
+        with pytest.raises(SystemExit):
+            main([*argv, "--dropout", "1.5"])
+        assert "argument --dropout: invalid probability in [0, 1) value: '1.5'" in capsys.readouterr().err

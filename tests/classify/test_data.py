@@ -106,6 +106,11 @@ def test_classes_are_sorted_numerically_when_integers():
                                                           r"the header has 2 columns"),
     (b"label,text\npos,x\n", Layout(text_columns=("0",)), r"column numbers start at 1"),
     (b"a,b\n", Layout(header=False, label_column="1", text_columns=("1",)), r"column 1 cannot be both"),
+    # a TSV or a ;-separated file read as CSV: the message says which delimiter line 1 holds
+    (b"label\ttext\npos\tx\n", Layout(), r"the header's columns are 'label\\ttext' .* \(line 1 holds tabs: "
+                                         r"is that the delimiter\? give --sep tab\)"),
+    (b"pos;x y\n", Layout(header=False), r"1 field, expected a label .* \(line 1 holds semicolons: "
+                                       r"is that the delimiter\? give --sep ';'\)"),
 ])
 def test_bad_files(tmp_path, content, layout, message):
     path = write(tmp_path, "a.csv", content)

@@ -156,3 +156,21 @@ def test_every_option_is_explained():
     for action in commands.choices["inspect"]._actions:
         assert action.help and len(action.help) > 10, action.option_strings
     assert "read as <unk>" in commands.choices["inspect"].format_help()
+
+
+def test_a_text_too_short_for_correlations_is_said_to_be(runs, tmp_path, capsys):
+    assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--prompt", "ab",
+                 "--out", str(tmp_path / "a")]) == 0
+    assert "by chance alone: give a longer text" in capsys.readouterr().out
+
+
+def test_the_chance_level_is_what_unrelated_series_reach():
+    """The largest |r| of 512 independent normal series against an independent
+    feature, over 5,000 steps: within a factor 1.5 of chance_r, in 20 draws."""
+    from minirnn.inspect.cli import chance_r
+    from minirnn.inspect.features import correlations
+    rng = np.random.default_rng(0)
+    expected = chance_r(512, 5000)
+    for _ in range(20):
+        best = np.abs(correlations(rng.standard_normal((5000, 512)), rng.standard_normal((5000, 1)))).max()
+        assert expected / 1.5 < best < expected * 1.5

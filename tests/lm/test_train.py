@@ -382,3 +382,56 @@ def test_a_huge_learning_rate_diverges_with_one_friendly_line(text_file, tmp_pat
     argv = ["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"), *SMALL,
             "--steps", "20", "--lr", "1e38"]
     one_line_error(capsys, argv, "training diverged at step", "try a smaller --lr")
+
+
+# ---- Ctrl-C ----------------------------------------------------------------------------------------
+
+def interrupt_at(monkeypatch, step):
+    """Make TrainingRun.train_step raise KeyboardInterrupt when it is called for ``step``."""
+    real = TrainingRun.train_step
+
+    def train_step(self):
+        if self.step + 1 == step:
+            raise KeyboardInterrupt
+        return real(self)
+    monkeypatch.setattr(TrainingRun, "train_step", train_step)
+
+
+def test_ctrl_c_before_the_first_validation_says_so_and_exits_130(text_file, tmp_path, monkeypatch, capsys):
+    interrupt_at(monkeypatch, 5)
+    argv = ["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"), *SMALL, "--steps", "50",
+            "--eval-every", "20", "--progress", "lines"]
+    assert main(argv) == 130                                          # 128 + SIGINT
+    out = capsys.readouterr().out
+    assert "interrupted at step 4, before the first validation (at step 20): no checkpoint was written" in out
+    assert "never improved" not in out and not (tmp_path / "lm.npz").exists()
+
+
+def test_ctrl_c_after_a_validation_keeps_that_checkpoint(text_file, tmp_path, monkeypatch, capsys):
+    interrupt_at(monkeypatch, 25)
+    argv = ["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"), *SMALL, "--steps", "50",
+            "--eval-every", "20", "--progress", "lines"]
+    assert main(argv) == 130
+    assert "interrupted at step 24; the checkpoint keeps step 20, the best validated" in capsys.readouterr().out
+    assert Checkpoint(tmp_path / "lm.npz").config["step"] == 20
+
+
+# ---- prompts at word level: unknown words are <unk>, as the training text's rare words were ---------
+
+def test_a_word_level_prompt_reads_unknown_words_as_unk(text_file, tmp_path, capsys):
+    train(text_file, tmp_path / "w.npz", "--level", "word", "--prompt", "The zebra", "--max-vocab", "20",
+          "--steps", "3")
+    assert "--prompt 'The zebra': 1 word not in the vocabulary: 'zebra', read as <unk>" in capsys.readouterr().out
+    assert main(["sample", "--checkpoint", str(tmp_path / "w.npz"), "--prompt", "The zebra qx", "--length", "5",
+                 "--seed", "0"]) == 0
+    captured = capsys.readouterr()
+    assert ("--prompt 'The zebra qx': 2 words not in the vocabulary: 'qx', 'zebra', read as <unk>"
+            in captured.err)
+    assert captured.out.startswith("The zebra qx")
+
+
+def test_a_char_level_prompt_with_unknown_characters_is_refused_naming_the_option(text_file, tmp_path, capsys):
+    train(text_file, tmp_path / "c.npz", "--steps", "3")
+    capsys.readouterr()
+    assert main(["sample", "--checkpoint", str(tmp_path / "c.npz"), "--prompt", "Zoo!"]) == 2
+    assert "--prompt 'Zoo!' has 2 characters not in the vocabulary: '!', 'Z'" in capsys.readouterr().err
