@@ -69,7 +69,9 @@ def test_docstrings_follow_the_cleaning_rules(collected):
 def test_docstrings_name_their_modules(collected):
     modules = [d.module for d in collected]
     assert "json.decoder" in modules and "textwrap" in modules and "email.mime.text" in modules
-    assert "tkinter" in modules and not any(m.endswith("__init__") for m in modules)
+    # a package's own docstring is named for the package (email/__init__.py -> "email"); tkinter
+    # would do as well, but Debian's python3 lacks it
+    assert "email" in modules and not any(m.endswith("__init__") for m in modules)
     first = next(d for d in collected if d.module == "difflib")
     assert first.text.startswith("Module difflib -- helpers")   # the module's own docstring comes first
 

@@ -24,7 +24,7 @@ Python 3.11.7 gives 2,442 documents (65 words on average); another Python versio
 gives somewhat different ones, always the same for the same version. A standard library
 installed in parts gives fewer: Debian and Ubuntu ship tkinter and idlelib in packages
 of their own (python3-tk, idle-python3.x), so without them the gui topic shrinks from
-about 560 documents to about 110, and ``minirnn classify dataset`` says which modules
+about 600 documents to about 110, and ``minirnn classify dataset`` says which modules
 are missing.
 
 The test set is a stratified, seeded ``TEST_FRACTION`` of the documents
