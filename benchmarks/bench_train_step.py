@@ -33,7 +33,7 @@ from minirnn.lm.settings import resolve_settings  # noqa: E402
 from minirnn.lm.train import TrainingRun  # noqa: E402
 from minirnn.lm.windows import random_windows  # noqa: E402
 from minirnn.threads import blas_threads  # noqa: E402
-from torch_lm_same_time import torch_model  # noqa: E402
+from torch_lm_same_time import torch_model, torch_step  # noqa: E402
 
 
 def torch_train_step(torch, settings, config):
@@ -47,13 +47,7 @@ def torch_train_step(torch, settings, config):
 
     def step(train):
         x, y = random_windows(train, T, B, rng)                       # (T, B)
-        logits, _ = model(torch.from_numpy(x))
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                 torch.from_numpy(y).reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), settings["clip"])
-        optimizer.step()
+        torch_step(torch, model, optimizer, x, y, settings["clip"])
 
     T, N = settings["nchars"], config["hidden_size"]
     x = torch.randn(T, B, model.rnn.input_size)

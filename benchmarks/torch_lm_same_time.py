@@ -100,6 +100,18 @@ def torch_evaluate(torch, model, ids, nchars):
     return total / count
 
 
+def torch_step(torch, model, optimizer, x, y, clip):
+    """One training step of the torch model on windows x, y (T, B): the loss, backward,
+    clipping at norm ``clip`` and the optimizer's step, as `minirnn train` takes it."""
+    logits, _ = model(torch.from_numpy(x))
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                             torch.from_numpy(y).reshape(-1))
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+
+
 def train_torch(torch, settings, config, lr, data, minutes):
     """Train the torch model ``config`` describes for ``minutes`` at Adam's rate ``lr``,
     as `minirnn train` does.
@@ -121,13 +133,7 @@ def train_torch(torch, settings, config, lr, data, minutes):
             break
         began = time.perf_counter()
         x, y = random_windows(data.train, T, B, rng)                  # (T, B)
-        logits, _ = model(torch.from_numpy(x))
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                 torch.from_numpy(y).reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), settings["clip"])
-        optimizer.step()
+        torch_step(torch, model, optimizer, x, y, settings["clip"])
         train_seconds += time.perf_counter() - began
         step += 1
         steps_since_eval += 1

@@ -126,9 +126,11 @@ class Checkpoint:
         """config["kind"], or None for a checkpoint saved without one."""
         return self.config.get("kind") if isinstance(self.config, dict) else None
 
-    def resume_settings(self, kind, defaults, given, fixed, budget):
-        """The settings of a run resumed from this checkpoint (written by the command of
-        ``kind``): its saved settings, with what the command line gives anew.
+    @classmethod
+    def resume(cls, path, kind, defaults, given, fixed, budget):
+        """The checkpoint at ``path`` (given as --resume, written by the command of ``kind``)
+        and the settings of the run resumed from it: its saved settings, with what the
+        command line gives anew. Returns (checkpoint, settings).
 
         defaults  every setting's default, for one added since the checkpoint was written
         given     the settings given on the command line, name -> value
@@ -136,16 +138,20 @@ class Checkpoint:
                   value would make it another run); a ValueError lists every one that differs
         budget    the names of the time or step budget: giving any of them replaces them all
         """
-        saved = {**defaults, **self.config["settings"]}
+        try:
+            checkpoint = cls(path, kind=kind)
+        except FileNotFoundError as error:
+            raise ValueError(f"--resume: {error}") from None
+        saved = {**defaults, **checkpoint.config["settings"]}
         changed = [f"--{key.replace('_', '-')} {given[key]!r} (saved: {saved[key]!r})"
                    for key in fixed if key in given and given[key] != saved[key]]
         if changed:
             raise ValueError(f"a resumed run keeps its data, model and optimiser settings; these differ "
-                             f"from those {KINDS[kind]} saved in {self.path!r}: " + ", ".join(changed))
+                             f"from those {KINDS[kind]} saved in {checkpoint.path!r}: " + ", ".join(changed))
         settings = {**saved, **given}
         if any(key in given for key in budget):
             settings.update({key: given.get(key) for key in budget})
-        return settings
+        return checkpoint, settings
 
     def require_kind(self, kind):
         """Raise ValueError unless this checkpoint is of ``kind``, naming who wrote it."""

@@ -12,7 +12,7 @@ from minirnn import arguments as types
 from minirnn.classify.dataset import dataset_command
 from minirnn.classify.evaluate import evaluate_command
 from minirnn.classify.predict import predict_command
-from minirnn.classify.settings import DEFAULT_EPOCHS, DEFAULTS
+from minirnn.classify.settings import DEFAULT_CHECKPOINT, DEFAULT_EPOCHS, DEFAULTS
 from minirnn.classify.train import train_command
 
 
@@ -140,7 +140,7 @@ def add_train_arguments(p):
     report.add_argument("--out", metavar="PATH",
                         help="the checkpoint file, kept at the best validation accuracy; the confusion "
                              "matrix goes beside it as <name>-confusion.png (default "
-                             "runs/classifier/checkpoint.npz, or the --resume file)")
+                             f"{DEFAULT_CHECKPOINT}, or the --resume file)")
     report.add_argument("--resume", metavar="PATH",
                         help="continue the run saved in this checkpoint; only --epochs, --minutes, "
                              "--eval-every, --test and the machine options may be given anew")
@@ -148,9 +148,13 @@ def add_train_arguments(p):
     p.set_defaults(run=train_command)
 
 
+def add_checkpoint_argument(p):
+    p.add_argument("--checkpoint", metavar="PATH", default=DEFAULT_CHECKPOINT,
+                   help=f"a checkpoint written by `minirnn classify train` (default {DEFAULT_CHECKPOINT})")
+
+
 def add_evaluate_arguments(p):
-    p.add_argument("--checkpoint", metavar="PATH", default="runs/classifier/checkpoint.npz",
-                   help="a checkpoint written by `minirnn classify train` (default runs/classifier/checkpoint.npz)")
+    add_checkpoint_argument(p)
     p.add_argument("--data", metavar="FILE", required=True, help="a labelled CSV or TSV file")
     add_layout_arguments(p, training=False)
     p.add_argument("--ignore-unknown-labels", action="store_true",
@@ -166,8 +170,7 @@ def add_evaluate_arguments(p):
 
 
 def add_predict_arguments(p):
-    p.add_argument("--checkpoint", metavar="PATH", default="runs/classifier/checkpoint.npz",
-                   help="a checkpoint written by `minirnn classify train` (default runs/classifier/checkpoint.npz)")
+    add_checkpoint_argument(p)
     p.add_argument("--text", action="append", metavar="TEXT",
                    help="a text to classify (repeat for several)")
     p.add_argument("--data", metavar="FILE",

@@ -34,6 +34,7 @@ from minirnn.checkpoint import Checkpoint
 from minirnn.classify.batches import pad_batch, sorted_batches
 from minirnn.layers import Embedding, Linear
 from minirnn.losses import log_softmax
+from minirnn.model import Sequential
 from minirnn.recurrent import GRU, LSTM, RNN, Recurrent
 from minirnn.validate import counted, float_dtype, one_of, positive_int, probability
 from minirnn.vocab import PAD, Vocabulary
@@ -97,13 +98,14 @@ def dropout_backward(dout, mask):
 
 # ---- the model ----
 
-class Classifier:
+class Classifier(Sequential):
     """Embedding -> recurrent layers -> pool -> Linear: see the module docstring.
 
     forward(ids, lengths) -> logits (B, C); backward(dlogits) fills grads.
-    ``params`` and ``grads`` are dicts with dotted names ("embed.E", "rnn.W_l0",
-    "head.b"); the arrays are the layers' own, so an optimizer updates the model in place.
-    ``training = False`` turns dropout off.
+    A Sequential whose forward and backward pool between the recurrent layer and the head;
+    from Sequential come ``params`` and ``grads``, dicts with dotted names ("embed.E",
+    "rnn.W_l0", "head.b") of the layers' own arrays, so an optimizer updates the model in
+    place, and ``training = False``, which turns dropout off.
     """
 
     def __init__(self, config, seed=0, backend="numba"):
@@ -115,7 +117,7 @@ class Classifier:
                                          dropout=config["dropout"], dtype=dtype, seed=seed + 1, backend=backend)
         D = self.rnn.num_directions
         self.head = Linear(D * N, config["num_classes"], dtype=dtype, seed=seed + 2)
-        self.modules = {"embed": self.embed, "rnn": self.rnn, "head": self.head}
+        super().__init__(embed=self.embed, rnn=self.rnn, head=self.head)
         self._cache = None
 
     def forward(self, ids, lengths):
@@ -159,22 +161,6 @@ class Classifier:
             dstate, dy = None, mean_pool_backward(dfeatures, pool_cache)
         dx, _ = self.rnn.backward(dy, dstate)                  # (T, B, I)
         self.embed.backward(dx)
-
-    @property
-    def params(self):
-        return {f"{m}.{k}": v for m, module in self.modules.items() for k, v in module.params.items()}
-
-    @property
-    def grads(self):
-        return {f"{m}.{k}": v for m, module in self.modules.items() for k, v in module.grads.items()}
-
-    @property
-    def training(self):
-        return self.rnn.training
-
-    @training.setter
-    def training(self, mode):
-        self.rnn.training = mode                               # dropout on or off, here and in the layer
 
     @property
     def dropout_rng(self):

@@ -45,6 +45,7 @@ DEFAULTS = {
 }
 DEFAULT_EPOCHS = 10            # the budget when neither --epochs nor --minutes is given
 LEVELS = {"word": "basic_english", "char": "char"}     # --level -> the vocabulary's level
+DEFAULT_CHECKPOINT = "runs/classifier/checkpoint.npz"   # what train writes, evaluate and predict read
 # a resumed run keeps these as they were: changing one would make it another run
 FIXED_ON_RESUME = tuple(key for key in DEFAULTS if key not in ("test", "epochs", "minutes", "eval_every"))
 
@@ -67,12 +68,8 @@ def resolve_settings(args):
                              "(or --resume a checkpoint)")
         settings, checkpoint = {**DEFAULTS, **given}, None
     else:
-        try:
-            checkpoint = Checkpoint(args.resume, kind=CHECKPOINT_KIND)
-        except FileNotFoundError as error:
-            raise ValueError(f"--resume: {error}") from None
-        settings = checkpoint.resume_settings(CHECKPOINT_KIND, DEFAULTS, given, FIXED_ON_RESUME,
-                                              budget=("epochs", "minutes"))
+        checkpoint, settings = Checkpoint.resume(args.resume, CHECKPOINT_KIND, DEFAULTS, given,
+                                                 FIXED_ON_RESUME, budget=("epochs", "minutes"))
     if settings["epochs"] is None and settings["minutes"] is None:
         settings["epochs"] = DEFAULT_EPOCHS
     return settings, checkpoint
@@ -87,5 +84,5 @@ def checkpoint_path(args):
     elif args.resume is not None:
         option, out = "--resume", Path(args.resume)
     else:
-        option, out = "the default --out", Path("runs/classifier/checkpoint.npz")
+        option, out = "the default --out", Path(DEFAULT_CHECKPOINT)
     return check_writable(out, f"{option} {str(out)!r}")

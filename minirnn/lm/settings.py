@@ -96,12 +96,8 @@ def resolve_settings(args):
             settings["max_vocab"] = WORD_MAX_VOCAB
         checkpoint = None
     else:
-        try:
-            checkpoint = Checkpoint(args.resume, kind=CHECKPOINT_KIND)
-        except FileNotFoundError as error:
-            raise ValueError(f"--resume: {error}") from None
-        settings = checkpoint.resume_settings(CHECKPOINT_KIND, DEFAULTS, given, FIXED_ON_RESUME,
-                                              budget=("steps", "minutes"))
+        checkpoint, settings = Checkpoint.resume(args.resume, CHECKPOINT_KIND, DEFAULTS, given,
+                                                 FIXED_ON_RESUME, budget=("steps", "minutes"))
     if settings["steps"] is None and settings["minutes"] is None:
         settings["minutes"] = DEFAULT_MINUTES
     if settings["sample_length"] is None:

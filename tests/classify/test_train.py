@@ -204,3 +204,26 @@ def test_an_absurd_validation_loss_is_never_saved_as_the_best(files, tmp_path):
                                            r"1.099\); try a smaller --lr or --clip; no checkpoint was written"):
             run._validate()
     assert not run.out.exists()
+
+
+def test_ctrl_c_exits_130_and_says_whether_a_checkpoint_exists(files, tmp_path, monkeypatch, capsys):
+    from minirnn.classify.train import Trainer
+    real = Trainer.train_step
+    stop_at = {"step": 3}
+
+    def train_step(self):
+        if self.step + 1 == stop_at["step"]:
+            raise KeyboardInterrupt
+        return real(self)
+    monkeypatch.setattr(Trainer, "train_step", train_step)
+    argv = ["classify", "train", "--train", str(files["train"]), "--test", str(files["test"]),
+            "--out", str(tmp_path / "c.npz"), *SMALL, "--eval-every", "5", "--epochs", "2"]
+    assert main(argv) == 130                                          # 128 + SIGINT
+    out = capsys.readouterr().out
+    assert "interrupted at step 2" in out
+    assert "no checkpoint was written: the run stopped before its first validation" in out
+    stop_at["step"] = 8                                               # after the validation at step 5
+    assert main(argv) == 130
+    out = capsys.readouterr().out
+    assert "interrupted at step 7" in out and "best validation accuracy" in out
+    assert Checkpoint(tmp_path / "c.npz").config["best"]["step"] == 5
