@@ -54,7 +54,7 @@ try:
 except ImportError:                      # torch is optional: then numba against numpy only
     torch = None
 
-from minirnn.threads import blas_threads  # noqa: E402
+from minirnn.toolkit.threads import blas_threads  # noqa: E402
 
 try:
     import threadpoolctl  # noqa: F401  blas_threads would silently do nothing without it

@@ -32,7 +32,7 @@ from minirnn.cli import build_parser  # noqa: E402
 from minirnn.lm.settings import resolve_settings  # noqa: E402
 from minirnn.lm.train import TrainingRun  # noqa: E402
 from minirnn.lm.windows import random_windows  # noqa: E402
-from minirnn.threads import blas_threads  # noqa: E402
+from minirnn.toolkit.threads import blas_threads  # noqa: E402
 from torch_lm_same_time import torch_model, torch_step  # noqa: E402
 
 

@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))            # run from a fresh clone without instal
 import minirnn  # noqa: E402
 from minirnn.kernels import gru, lstm, rnn  # noqa: E402
 from minirnn.kernels.step_product import rows_times, transposed  # noqa: E402
-from minirnn.threads import blas_threads  # noqa: E402
+from minirnn.toolkit.threads import blas_threads  # noqa: E402
 
 SIZES = [(1, 25, 65, 100), (32, 50, 65, 128), (32, 100, 128, 256), (64, 50, 512, 512), (16, 50, 1024, 1024)]
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}

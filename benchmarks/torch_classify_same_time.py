@@ -46,8 +46,8 @@ from minirnn.classify.dataset import write_dataset                 # noqa: E402
 from minirnn.classify.model import Classifier, predict_proba       # noqa: E402
 from minirnn.classify.settings import resolve_settings             # noqa: E402
 from minirnn.classify.train import ClassifierRun, Trainer           # noqa: E402
-from minirnn.progress import Progress                              # noqa: E402
-from minirnn.threads import blas_threads                           # noqa: E402
+from minirnn.toolkit.progress import Progress                              # noqa: E402
+from minirnn.toolkit.threads import blas_threads                           # noqa: E402
 from minirnn.vocab import tokenize                                 # noqa: E402
 
 

@@ -39,11 +39,11 @@ native_blas.use_native_blas()            # before NumPy loads OpenBLAS
 
 import numpy as np  # noqa: E402
 
-from minirnn.checkpoint import Checkpoint  # noqa: E402
+from minirnn.toolkit.checkpoint import Checkpoint  # noqa: E402
 from minirnn.lm.model import bits, load_data  # noqa: E402
 from minirnn.lm.train import EVAL_LANES  # noqa: E402
 from minirnn.lm.windows import random_windows, sequential_windows  # noqa: E402
-from minirnn.threads import blas_threads  # noqa: E402
+from minirnn.toolkit.threads import blas_threads  # noqa: E402
 
 
 def minirnn_run(checkpoint, threads, minutes):

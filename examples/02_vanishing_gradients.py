@@ -37,7 +37,7 @@ import argparse
 import numpy as np
 
 import minirnn
-from minirnn.atomic import atomic_write
+from minirnn.toolkit.atomic import atomic_write
 
 FORGET = 1                  # LSTM gates are stacked i, f, g, o: the forget gate is block 1
 UPDATE = 1                  # GRU gates are stacked r, z, n: the update gate is block 1

@@ -45,7 +45,7 @@ from collections import Counter
 import numpy as np
 
 from minirnn.classify import Classifier, Trainer, model_config, predict_proba
-from minirnn.docstrings import stdlib_docstrings
+from minirnn.toolkit.docstrings import stdlib_docstrings
 from minirnn.vocab import Vocabulary
 
 

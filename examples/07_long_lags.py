@@ -50,7 +50,7 @@ import time
 import numpy as np
 
 import minirnn
-from minirnn.atomic import atomic_write
+from minirnn.toolkit.atomic import atomic_write
 from minirnn.clip import clip_grad_norm
 from minirnn.losses import mean_squared_error
 from minirnn.optim import Adam

@@ -16,8 +16,8 @@ import textwrap
 
 import numpy as np
 
-from minirnn import arguments as types
-from minirnn.atomic import check_writable
+from minirnn.toolkit import argtypes as types
+from minirnn.toolkit.atomic import check_writable
 from minirnn.classify import cli as classify_cli
 from minirnn.inspect import cli as inspect_cli
 from minirnn.lm import cli as lm_cli

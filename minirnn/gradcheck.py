@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minirnn.validate import counted
+from minirnn.toolkit.validate import counted
 
 DEFAULT_EPS = 1e-5
 DEFAULT_FLOOR = 1e-2
@@ -568,7 +568,7 @@ def plot_sweep(sweep, path, title=""):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .atomic import atomic_write
+    from minirnn.toolkit.atomic import atomic_write
 
     fig, ax = plt.subplots(figsize=(7.5, 5))
     eps = np.array(sweep.eps)

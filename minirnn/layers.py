@@ -11,7 +11,7 @@ the layer after it), O outputs. (D is kept for the number of directions, as in P
 """
 import numpy as np
 
-from . import validate
+from minirnn.toolkit import validate
 
 
 class Embedding:

@@ -17,7 +17,7 @@ nor overflows while it is added up.
 """
 import numpy as np
 
-from . import validate
+from minirnn.toolkit import validate
 
 
 def log_softmax(logits):

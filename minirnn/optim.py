@@ -48,7 +48,7 @@ from numbers import Real
 import numpy as np
 
 from minirnn.clip import nonfinite_arrays
-from minirnn.validate import counted
+from minirnn.toolkit.validate import counted
 
 
 class Optimizer:

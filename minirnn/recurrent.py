@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import validate
+from minirnn.toolkit import validate
 
 
 class LayerCache(NamedTuple):

@@ -37,7 +37,7 @@ from collections import Counter
 
 import numpy as np
 
-from minirnn.validate import counted, one_of, positive_int
+from minirnn.toolkit.validate import counted, one_of, positive_int
 
 PAD, UNK, EOS = 0, 1, 2
 RESERVED = ("<pad>", "<unk>", "<eos>")          # the labels of ids 0, 1, 2

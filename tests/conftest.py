@@ -2,12 +2,12 @@
 
 BLAS on one thread: the tests multiply small matrices, where OpenBLAS's thread start-up
 and spinning cost more than the product itself (measured: 25x slower on a busy 2-core
-machine). minirnn.threads.blas_threads limits both NumPy's OpenBLAS and SciPy's (which
+machine). minirnn.toolkit.threads.blas_threads limits both NumPy's OpenBLAS and SciPy's (which
 the Numba kernels call), the same way `minirnn train` does.
 """
 import pytest
 
-from minirnn.threads import blas_threads
+from minirnn.toolkit.threads import blas_threads
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -8,7 +8,7 @@
 """
 import argparse
 
-from minirnn import arguments as types
+from minirnn.toolkit import argtypes as types
 from minirnn.classify.dataset import dataset_command
 from minirnn.classify.evaluate import evaluate_command
 from minirnn.classify.predict import predict_command

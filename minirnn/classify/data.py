@@ -26,8 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minirnn import textfile
-from minirnn.validate import counted
+from minirnn.toolkit import textfile
+from minirnn.toolkit.validate import counted
 
 UNKNOWN = -1                   # the label id of a row whose label the training file never had
 VALID_FRACTION = 0.1           # without a validation file, this share of the training file

@@ -15,7 +15,7 @@ modules, following the chapters of the Python Library Reference:
 The modules of no topic (collections, re, os, decimal, ...) are left out.
 
 A *document* is a passage of one module's documentation of 50 to 150 words: the module's
-cleaned docstrings (minirnn/docstrings.py) are split into paragraphs (at blank lines),
+cleaned docstrings (minirnn/toolkit/docstrings.py) are split into paragraphs (at blank lines),
 and consecutive paragraphs of the same module are packed together until they hold at
 least ``MIN_WORDS`` words; a paragraph that alone holds more than ``MAX_WORDS`` is
 skipped, and a pack that would grow past it starts again. Line breaks become spaces,
@@ -35,9 +35,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from minirnn.atomic import atomic_write, check_folder
+from minirnn.toolkit.atomic import atomic_write, check_folder
 from minirnn.classify.data import stratified_split
-from minirnn.docstrings import python_version, stdlib_docstrings, stdlib_path
+from minirnn.toolkit.docstrings import python_version, stdlib_docstrings, stdlib_path
 
 TOPICS = {
     "concurrency": "asynchat asyncio asyncore concurrent multiprocessing queue sched selectors signal "

@@ -30,13 +30,13 @@ The network is described by a small dict, stored in every checkpoint:
 """
 import numpy as np
 
-from minirnn.checkpoint import Checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.classify.batches import pad_batch, sorted_batches
 from minirnn.layers import Embedding, Linear
 from minirnn.losses import log_softmax
 from minirnn.model import Sequential
 from minirnn.recurrent import GRU, LSTM, RNN, Recurrent
-from minirnn.validate import counted, float_dtype, one_of, positive_int, probability
+from minirnn.toolkit.validate import counted, float_dtype, one_of, positive_int, probability
 from minirnn.vocab import PAD, Vocabulary
 
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}

@@ -15,12 +15,12 @@ import sys
 
 import numpy as np
 
-from minirnn.atomic import atomic_write, check_writable
+from minirnn.toolkit.atomic import atomic_write, check_writable
 from minirnn.classify.batches import encode_texts
 from minirnn.classify.data import read_labelled_file, saved_layout
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
-from minirnn.threads import blas_threads
-from minirnn.validate import counted
+from minirnn.toolkit.threads import blas_threads
+from minirnn.toolkit.validate import counted
 
 
 def predict_texts(model, vocab, texts, max_length):

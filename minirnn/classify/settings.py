@@ -8,8 +8,8 @@ training, so a bad --out is refused at once, not after minutes of work.
 import os
 from pathlib import Path
 
-from minirnn.atomic import check_writable
-from minirnn.checkpoint import Checkpoint
+from minirnn.toolkit.atomic import check_writable
+from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.classify.model import CHECKPOINT_KIND
 
 # What `minirnn classify train` does when an option is not given. Chosen on the built-in data set

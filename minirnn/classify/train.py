@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.classify.batches import bucket_batches, encode_texts, pad_batch, padding_share
 from minirnn.classify.data import Layout, read_splits
 from minirnn.classify.evaluate import classification_report, plot_confusion
@@ -39,10 +39,10 @@ from minirnn.classify.settings import LEVELS, checkpoint_path, resolve_settings
 from minirnn.clip import clip_grad_norm
 from minirnn.losses import softmax_cross_entropy
 from minirnn.optim import Adam
-from minirnn.progress import Progress
-from minirnn.threads import blas_threads
+from minirnn.toolkit.progress import Progress
+from minirnn.toolkit.threads import blas_threads
 from minirnn.vocab import Vocabulary
-from minirnn.validate import counted
+from minirnn.toolkit.validate import counted
 
 ABSURD_LOSS = 20        # a validation loss above 20 x log(C) nats (20 x a uniform guess's) means
                         # saturated, diverging outputs: never kept as the best
@@ -118,7 +118,7 @@ class Trainer:
         validate   None, or a function called with no argument after every epoch (or
                    every ``eval_every`` steps) and once at the end; it may take time: the
                    time budget keeps room for it
-        progress   None, or a minirnn.progress.Progress to show the loss and examples/s
+        progress   None, or a minirnn.toolkit.progress.Progress to show the loss and examples/s
         Returns (steps, documents, seconds) of training in this session, validation excluded.
         Ctrl-C stops the run after the step it is in, keeping what was validated.
         """

@@ -6,8 +6,8 @@ import math
 import time
 from pathlib import Path
 
-from minirnn import arguments as types
-from minirnn.atomic import check_folder
+from minirnn.toolkit import argtypes as types
+from minirnn.toolkit.atomic import check_folder
 from minirnn.inspect.features import (FLAG_R, PERSISTENT, character_features, flags, search_units,
                                       token_features, unit_correlations, unit_scores)
 from minirnn.inspect.page import write_page
@@ -16,8 +16,8 @@ from minirnn.inspect.saturation import LEFT, MOSTLY, RIGHT, gate_saturation
 from minirnn.inspect.text import DEFAULT_CHARS, given_text, read_text_file, validation_text
 from minirnn.inspect.trace import trace_model
 from minirnn.lm import DEFAULT_CHECKPOINT, load_model
-from minirnn.threads import blas_threads
-from minirnn.validate import counted
+from minirnn.toolkit.threads import blas_threads
+from minirnn.toolkit.validate import counted
 
 TOP_K = 5                     # next tokens shown per token on the page
 CHANCE_WARNING = 0.2          # say so when chance alone gives the best unit a larger |r|

@@ -49,7 +49,7 @@ import zlib
 
 import numpy as np
 
-from minirnn.atomic import atomic_write
+from minirnn.toolkit.atomic import atomic_write
 from minirnn.inspect.features import FEATURES
 from minirnn.inspect.saturation import LEFT, RIGHT, SIGMOID_GATES
 from minirnn.vocab import UNK

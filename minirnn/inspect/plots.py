@@ -11,7 +11,7 @@ written atomically. Without matplotlib installed, each function returns None.
 """
 import numpy as np
 
-from minirnn.atomic import atomic_write
+from minirnn.toolkit.atomic import atomic_write
 from minirnn.inspect.saturation import LEFT, RIGHT
 
 GATE_NAMES = {"i": "input gate i", "f": "forget gate f", "o": "output gate o",

@@ -20,8 +20,8 @@ from typing import NamedTuple
 import numpy as np
 
 from minirnn.lm import load_data
-from minirnn.textfile import read_utf8
-from minirnn.validate import counted
+from minirnn.toolkit.textfile import read_utf8
+from minirnn.toolkit.validate import counted
 from minirnn.vocab import DECODED_RESERVED, EOS, RESERVED, UNK, tokenize
 
 DEFAULT_CHARS = 5000          # characters looked at when the caller does not say

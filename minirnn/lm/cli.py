@@ -2,13 +2,13 @@
 the work is done in train.py and generate.py)."""
 import sys
 
-from minirnn import arguments as types
+from minirnn.toolkit import argtypes as types
 from minirnn.lm.generate import generate, prompt_policy
 from minirnn.lm.model import load_model
 from minirnn.lm.settings import (DEFAULT_CHECKPOINT, DEFAULT_MINUTES, DEFAULTS, PROMPT, SAMPLE_LENGTH,
                                  WORD_MAX_VOCAB)
 from minirnn.lm.train import train_command
-from minirnn.threads import blas_threads
+from minirnn.toolkit.threads import blas_threads
 
 
 def sample_command(args):

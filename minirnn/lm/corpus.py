@@ -2,7 +2,7 @@
 
 The built-in corpus needs no download: it is the docstrings of the running Python's
 standard library, about 1.7 MB of English written by many hands about programs.
-minirnn/docstrings.py collects and cleans them (shared with the classifier's built-in
+minirnn/toolkit/docstrings.py collects and cleans them (shared with the classifier's built-in
 data set, and cached); here each docstring is one *document*.
 
 The split into training and validation text is deterministic: the last
@@ -10,9 +10,9 @@ The split into training and validation text is deterministic: the last
 """
 from typing import NamedTuple
 
-from minirnn.docstrings import python_version, stdlib_docstrings
-from minirnn.textfile import read_utf8
-from minirnn.validate import counted
+from minirnn.toolkit.docstrings import python_version, stdlib_docstrings
+from minirnn.toolkit.textfile import read_utf8
+from minirnn.toolkit.validate import counted
 
 VALID_FRACTION = 0.05          # the last 5% of the characters are validation text
 MIN_TEXT_CHARS = 1000          # a --text file must hold at least this many characters

@@ -18,7 +18,7 @@ ids (T, B) int64, logits (T, B, V) float, state None at the start.
 """
 import numpy as np
 
-from minirnn.validate import positive_int
+from minirnn.toolkit.validate import positive_int
 from minirnn.vocab import EOS, PAD, UNK
 
 

@@ -18,14 +18,14 @@ import zlib
 
 import numpy as np
 
-from minirnn.checkpoint import Checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.layers import Embedding, Linear, OneHot
 from minirnn.lm.corpus import builtin_corpus, file_corpus
 from minirnn.lm.windows import sequential_windows
 from minirnn.losses import log_softmax
 from minirnn.model import Sequential
 from minirnn.recurrent import GRU, LSTM, RNN
-from minirnn.validate import float_dtype, one_of, positive_int, probability
+from minirnn.toolkit.validate import float_dtype, one_of, positive_int, probability
 from minirnn.vocab import PAD, Vocabulary
 
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}

@@ -1,7 +1,7 @@
 """What `minirnn train` draws after it trains: the loss curve."""
 from pathlib import Path
 
-from minirnn.atomic import atomic_write
+from minirnn.toolkit.atomic import atomic_write
 from minirnn.lm.model import bits
 
 

@@ -8,8 +8,8 @@ bad --out is refused at once, not after minutes of work.
 import os
 from pathlib import Path
 
-from minirnn.atomic import check_writable
-from minirnn.checkpoint import Checkpoint
+from minirnn.toolkit.atomic import check_writable
+from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.lm.generate import prompt_policy
 from minirnn.lm.model import CHECKPOINT_KIND
 

@@ -32,7 +32,7 @@ Adam's state, the vocabulary, the settings, the step and both random generators,
 
 With no arguments: a character-level GRU on the built-in corpus, for 2.5 minutes.
 Around the loop: the options are read in cli.py, the settings resolved in settings.py,
-the progress shown by minirnn/progress.py and the loss curve drawn by report.py.
+the progress shown by minirnn/toolkit/progress.py and the loss curve drawn by report.py.
 """
 import math
 import shlex
@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.clip import clip_grad_norm
 from minirnn.lm.generate import generate
 from minirnn.lm.model import (CHECKPOINT_KIND, bits, build_model, dropout_rng, evaluate, load_data,
@@ -51,9 +51,9 @@ from minirnn.lm.settings import SAMPLE_LENGTH, checkpoint_path, resolve_settings
 from minirnn.lm.windows import lane_windows, random_windows, unigram_entropy
 from minirnn.losses import softmax_cross_entropy
 from minirnn.optim import Adam
-from minirnn.progress import Progress
-from minirnn.threads import blas_threads
-from minirnn.validate import counted
+from minirnn.toolkit.progress import Progress
+from minirnn.toolkit.threads import blas_threads
+from minirnn.toolkit.validate import counted
 from minirnn.vocab import Vocabulary
 
 UNIT = {"char": "char", "word": "word"}             # "bits per char", "bits per word"

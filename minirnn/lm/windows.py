@@ -9,7 +9,7 @@ tokens moved one step later are the target y, both time-major (T, B) with T = nc
 """
 import numpy as np
 
-from minirnn.validate import positive_int
+from minirnn.toolkit.validate import positive_int
 
 
 def random_windows(ids, nchars, batch_size, rng):

@@ -19,7 +19,7 @@ import sys
 import numpy as np
 import pytest
 
-from minirnn.checkpoint import Checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.cli import build_parser, main
 from tests.classify.test_train import SMALL, labelled_rows, write_csv
 
@@ -165,7 +165,7 @@ def test_predict_refuses_empty_text(run, capsys):
 
 
 def test_a_checkpoint_holding_nan_is_refused_on_loading(run, tmp_path, capsys):
-    from minirnn.checkpoint import save_checkpoint
+    from minirnn.toolkit.checkpoint import save_checkpoint
     good = Checkpoint(run["checkpoint"])
     params = {name: value.copy() for name, value in good.params.items()}
     params["head.W"][0, 0] = np.nan

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 import pytest
 
-from minirnn.checkpoint import Checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.classify.model import load_classifier, predict_proba
 from minirnn.classify.batches import encode_texts
 from minirnn.classify.train import ClassifierRun
@@ -193,7 +193,7 @@ def test_an_absurd_validation_loss_is_never_saved_as_the_best(files, tmp_path):
     """Finite but enormous weights: every prediction certain and often wrong. The run stops
     in the user's terms and writes no checkpoint (nor replaces a good one)."""
     from minirnn.classify.train import Diverged
-    from minirnn.progress import Progress
+    from minirnn.toolkit.progress import Progress
     settings = {**DEFAULTS, "train": str(files["train"]), "epochs": 1, "hidden_size": 8, "embed_size": 8}
     run = ClassifierRun.start(settings)
     run.out, run.progress = tmp_path / "absurd.npz", Progress("lines", None, 1)

@@ -13,7 +13,7 @@ of `minirnn train`: LSTM, GRU and RNN, char and word level, 1 to 3 layers, float
 import numpy as np
 import pytest
 
-from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.cli import build_parser, main
 
 RUNS = {  # name: options of `minirnn train`

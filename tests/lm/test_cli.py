@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.cli import build_parser, main
 
 

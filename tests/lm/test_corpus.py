@@ -9,8 +9,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from minirnn import docstrings
-from minirnn.docstrings import Docstring
+from minirnn.toolkit import docstrings
+from minirnn.toolkit.docstrings import Docstring
 from minirnn.lm.corpus import (MIN_TEXT_CHARS, VALID_FRACTION, builtin_corpus, file_corpus,
                                load_text_file, split_documents)
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from minirnn.checkpoint import save_checkpoint
+from minirnn.toolkit.checkpoint import save_checkpoint
 from minirnn.lm.model import CHECKPOINT_KIND, bits, build_model, evaluate, load_model, model_config
 from minirnn.losses import softmax_cross_entropy
 from minirnn.vocab import Vocabulary

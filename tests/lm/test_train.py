@@ -23,14 +23,14 @@ import re
 import numpy as np
 import pytest
 
-from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.cli import build_parser, main
 from minirnn.lm.generate import generate
 from minirnn.lm.model import bits, evaluate, load_model
 from minirnn.lm.settings import resolve_settings
 from minirnn.lm.train import EVAL_LANES, TrainingRun
 from minirnn.lm.windows import unigram_entropy
-from minirnn.progress import Progress
+from minirnn.toolkit.progress import Progress
 
 
 def toy_text(sentences=600, seed=0):

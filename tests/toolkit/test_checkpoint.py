@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minirnn
-from minirnn.checkpoint import Checkpoint, save_checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.clip import clip_grad_norm
 from minirnn.model import Sequential
 from minirnn.optim import Adam

@@ -1,7 +1,7 @@
-"""minirnn/textfile.py: a user's UTF-8 file read, or one line naming the file, the line and the fault."""
+"""minirnn/toolkit/textfile.py: a user's UTF-8 file read, or one line naming the file, the line and the fault."""
 import pytest
 
-from minirnn.textfile import read_utf8
+from minirnn.toolkit.textfile import read_utf8
 
 
 def test_bom_and_windows_line_ends_are_dropped(tmp_path):

@@ -38,7 +38,7 @@ import sysconfig
 from pathlib import Path
 from typing import NamedTuple
 
-from minirnn.atomic import atomic_write
+from minirnn.toolkit.atomic import atomic_write
 
 MIN_DOC_CHARS = 40             # shorter docstrings are stubs like "Return self."
 MAX_DOCTEST_SHARE = 0.5        # above this share of '>>>'/'...' lines a docstring is code

@@ -1,4 +1,4 @@
-"""Tests of minirnn/docstrings.py: the standard library's docstrings, shared by the jobs.
+"""Tests of minirnn/toolkit/docstrings.py: the standard library's docstrings, shared by the jobs.
 
 - the standard library's docstrings are collected in a fixed order, each with its
   module's dotted name, are large enough, skip the test directories and follow every
@@ -11,8 +11,8 @@ import os
 
 import pytest
 
-from minirnn import docstrings
-from minirnn.docstrings import (ALLOWED_CHARS, MAX_DOCTEST_SHARE, MIN_DOC_CHARS, Docstring, cache_path,
+from minirnn.toolkit import docstrings
+from minirnn.toolkit.docstrings import (ALLOWED_CHARS, MAX_DOCTEST_SHARE, MIN_DOC_CHARS, Docstring, cache_path,
                                 module_name, stdlib_docstrings, stdlib_path)
 
 STDLIB = stdlib_path()

@@ -10,7 +10,7 @@ Everything is stored as plain arrays, so the file loads with
     config            a JSON string: how to rebuild the model, training progress, RNG states
     sha256            a checksum of all the above, checked on loading
 
-Saving goes through ``minirnn.atomic.atomic_write`` (a temporary file renamed over
+Saving goes through ``minirnn.toolkit.atomic.atomic_write`` (a temporary file renamed over
 the target), so a crash mid-save leaves the old checkpoint intact, never a
 half-written one. Loading checks the checksum, that every stored number is finite
 (a NaN weight would otherwise surface much later as a puzzling error far from its
