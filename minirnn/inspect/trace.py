@@ -84,15 +84,11 @@ def trace_model(model, ids, top_k=None, chunk_size=CHUNK_SIZE):
 
 
 def _top(probs, k):
-    """(t, V) probabilities -> (t, k) ids of the k largest per row, largest first (ties: lower
-    id); k None or >= V: all V."""
-    if k is not None and k < probs.shape[1]:
-        candidates = np.argpartition(-probs, k - 1, axis=1)[:, :k]       # (t, k) unordered
-        candidates.sort(axis=1)                                            # ties: lower id first
-    else:
-        candidates = np.broadcast_to(np.arange(probs.shape[1]), probs.shape)
-    order = np.argsort(-np.take_along_axis(probs, candidates, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(candidates, order, axis=1).astype(np.int64)
+    """(t, V) probabilities -> (t, k) ids of the k largest per row, largest first; ties go to
+    the lower id (a stable sort, the same on every NumPy: argpartition's choice among tied
+    entries is not); k None or >= V: all V."""
+    ranked = np.argsort(-probs, axis=1, kind="stable")                   # (t, V) likeliest first
+    return ranked[:, :k].astype(np.int64)
 
 
 def _check(model, ids):
