@@ -1,7 +1,7 @@
 """minirnn's text classifier against the same model in PyTorch: same data, same wall time;
 and the training step's speed, bidirectional LSTM and GRU with packed sequences.
 
-    python benchmarks/torch_classify_same_time.py                  # the built-in data set (README)
+    python benchmarks/torch_classify_same_time.py                  # the built-in data set (docs/classify.md)
     python benchmarks/torch_classify_same_time.py --train train.csv --test test.csv -- --no-header
     python benchmarks/torch_classify_same_time.py --speed-only     # only the examples/s table
 

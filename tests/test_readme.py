@@ -1,9 +1,15 @@
-"""The README's promises: its test command is what CI runs, and every file it names exists."""
+"""The README's promises: its test command is what CI runs, every file it and the pages
+under docs/ name exists, every page it links exists, and the output they show is what the
+commands print."""
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
+PAGES = {path.relative_to(ROOT).as_posix(): path.read_text()
+         for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -12,21 +18,37 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert test_command in ci_lines
 
 
-def test_every_file_the_readme_names_exists():
-    named = set(re.findall(r"`((?:minirnn|examples|benchmarks|tests)/[\w./]+?)`", README))
-    named |= set(re.findall(r"`((?:minirnn|examples|benchmarks)/[\w./]+\.py)[ `]", README))
-    assert named, "the README names no files?"
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_file_a_page_names_exists(page):
+    text = PAGES[page]
+    named = set(re.findall(r"`((?:minirnn|examples|benchmarks|tests)/[\w./]+?)`", text))
+    named |= set(re.findall(r"`((?:minirnn|examples|benchmarks)/[\w./]+\.py)[ `]", text))
     missing = sorted(p for p in named if not (ROOT / p).exists())
-    assert not missing, f"README names files that do not exist: {missing}"
+    assert not missing, f"{page} names files that do not exist: {missing}"
 
 
-def test_the_readme_gradcheck_output_is_what_the_command_prints(capsys):
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_link_of_a_page_leads_to_a_file(page):
+    """Relative links (to a page or a picture) resolve from the page's own folder."""
+    folder = (ROOT / page).parent
+    links = [link.split("#")[0] for link in re.findall(r"\]\(([^)\s]+)\)", PAGES[page])
+             if "://" not in link and not link.startswith("#")]
+    missing = sorted(link for link in links if not (folder / link).exists())
+    assert not missing, f"{page} links to files that do not exist: {missing}"
+
+
+def test_the_readme_links_every_page_under_docs():
+    unlinked = sorted(page for page in PAGES if page.startswith("docs/") and page not in README)
+    assert not unlinked, f"pages the README does not link: {unlinked}"
+
+
+def test_the_gradcheck_page_output_is_what_the_command_prints(capsys):
     """Every line but the round-off figures (which move with the BLAS and the backend)."""
     from minirnn.cli import main
 
-    block = README.split("$ python -m minirnn gradcheck lstm\n", 1)[1].split("\n\n", 2)
+    block = PAGES["docs/gradcheck.md"].split("$ python -m minirnn gradcheck lstm\n", 1)[1].split("\n\n", 2)
     shown = "\n\n".join(block[:2]).splitlines()
-    shown = [line[4:] for line in shown]                       # the README indents by 4
+    shown = [line[4:] for line in shown]                       # the page indents by 4
     assert main(["gradcheck", "lstm"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert len(shown) == len(printed)

@@ -1,7 +1,7 @@
 """A labelled data set that needs no download: standard-library docs by the area of their module.
 
 ``minirnn classify dataset`` writes it as train.csv and test.csv (columns label, module,
-text), so that the README trains on it with exactly the command a user runs on their own
+text), so that docs/classify.md trains on it with exactly the command a user runs on their own
 CSV files. Four topics, each a group of the standard library's top-level packages and
 modules, following the chapters of the Python Library Reference:
 
@@ -124,7 +124,7 @@ def dataset_command(args):
     missing = missing_modules()
     if missing:
         print(f"  this Python's standard library lacks {', '.join(missing)}, so these topics hold fewer "
-              f"documents than the README's (Debian and Ubuntu ship tkinter and idlelib as python3-tk "
+              f"documents than docs/classify.md's (Debian and Ubuntu ship tkinter and idlelib as python3-tk "
               f"and idle-python{python_version().rsplit('.', 1)[0]})")
     print(f"wrote {folder / 'train.csv'} and {folder / 'test.csv'} (columns {', '.join(COLUMNS)})")
     print(f"next: minirnn classify train --train {folder / 'train.csv'} --test {folder / 'test.csv'}")

@@ -13,7 +13,7 @@ from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.classify.model import CHECKPOINT_KIND
 
 # What `minirnn classify train` does when an option is not given. Chosen on the built-in data set
-# (README), 10 epochs, 1 BLAS thread on 2 cores shared with other jobs; best validation and the
+# (docs/classify.md), 10 epochs, 1 BLAS thread on 2 cores shared with other jobs; best validation and the
 # test accuracy of that checkpoint (the test set has 488 documents: +-0.013 is one standard error):
 #   pool  dropout  embed  hidden  batch  lr     seed  valid  test    train s
 #   last  0        64     64      32     3e-3   0     0.832  0.847   67   (learns the training set by heart)

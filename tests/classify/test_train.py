@@ -168,7 +168,7 @@ def test_a_diverging_run_says_so_and_keeps_its_last_good_checkpoint(files, tmp_p
 
 
 def test_ag_news_layout_as_distributed(tmp_path, capsys):
-    """No header, class index 1-3, title and description, a classes file: the README's command."""
+    """No header, class index 1-3, title and description, a classes file: the command in docs/classify.md."""
     names = list(TOPICS)
     def rows(n, seed):
         return "".join(f'"{names.index(label) + 1}","{text.split()[0]}","{text}"\n'
