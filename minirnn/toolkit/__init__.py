@@ -11,4 +11,6 @@ the jobs (``lm``, ``classify``, ``inspect``) call on:
     progress.py     the progress bar (tqdm) or plain progress lines
     threads.py      how many BLAS threads a command uses
     docstrings.py   the built-in text: the docstrings of Python's standard library
+    gradcheck/      the gradient checker made robust (minirnn/gradcheck.py holds the idea):
+                    argument checks, kinks, the report, check_layer, the eps sweep
 """

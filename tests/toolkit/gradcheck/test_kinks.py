@@ -4,8 +4,8 @@ those entries (counted and reported), and never skip a wrong gradient where the 
 is smooth.
 
 The measuring functions below are the scripts behind the figures quoted in
-minirnn.gradcheck.kink_slack's docstring; the tests run them small. For the full
-figures: MINIRNN_KINK_TRIALS=5000 python -m pytest tests/test_gradcheck_kinks.py -k figures -s
+minirnn.toolkit.gradcheck.kinks.kink_slack's docstring; the tests run them small. For the
+full figures: MINIRNN_KINK_TRIALS=5000 python -m pytest tests/toolkit/gradcheck/test_kinks.py -k figures -s
 """
 import os
 
@@ -15,8 +15,10 @@ from hypothesis import example, given, settings, strategies as st
 
 import minirnn
 from minirnn.cli import main
-from minirnn.gradcheck import (DEFAULT_EPS, KINK_FACTOR, _central_differences, _errors, _evaluate,
-                               _LayerProblem, check_gradients, check_layer, kink_slack)
+from minirnn.gradcheck import DEFAULT_EPS, check_gradients, check_layer, relative_error
+from minirnn.toolkit.gradcheck.differences import central_differences
+from minirnn.toolkit.gradcheck.kinks import KINK_FACTOR, kink_slack
+from minirnn.toolkit.gradcheck.layer import LayerProblem
 
 EPS = DEFAULT_EPS
 TRIALS = int(os.environ.get("MINIRNN_KINK_TRIALS", "0"))      # 0: the small runs of the tests
@@ -66,7 +68,7 @@ def kink_ratios(trials, kinks, seed=0):
     ratios = []
     for _ in range(trials):
         loss, x, exact = kinked_function(rng, kinks)
-        n, up, down = _central_differences(loss, x, EPS, np.arange(1))
+        n, up, down = central_differences(loss, x, EPS, np.arange(1))
         ratios.append(abs(exact - n[0]) / kink_slack(loss, x, 0, EPS, loss(), up[0], down[0]))
     return np.array(ratios)
 
@@ -234,7 +236,7 @@ def wrong_gradient_problem(seed, backend="numba"):
                 seed=seed, backend=backend)
     for p in layer.params.values():
         p[...] = rng.uniform(-0.8, 0.8, p.shape)
-    problem = _LayerProblem(layer, rng.standard_normal((T, B, I)), None, None, seed)
+    problem = LayerProblem(layer, rng.standard_normal((T, B, I)), None, None, seed)
     analytic = problem.gradients(layer)
     name = list(analytic)[int(rng.integers(len(analytic)))]
     g = analytic[name]
@@ -260,9 +262,9 @@ def hiding_figures(trials):
         problem, analytic, name = wrong_gradient_problem(seed)
         array = problem.arrays[name]
         a = analytic[name].ravel()
-        n, up, down = _central_differences(problem.loss, array, EPS, np.arange(array.size))
-        rel_error, abs_error = _errors(a, n, 1e-2)
-        loss_0 = _evaluate(problem.loss)
+        n, up, down = central_differences(problem.loss, array, EPS, np.arange(array.size))
+        rel_error, abs_error = relative_error(a, n, 1e-2), np.abs(a - n)
+        loss_0 = problem.loss()
         for j in np.flatnonzero(rel_error > 1e-7):
             failing += 1
             slack = kink_slack(problem.loss, array, j, EPS, loss_0, up[j], down[j])

@@ -1,11 +1,15 @@
-"""Every layer configuration passes the finite-difference check, on both backends:
-every parameter, the input and the initial state(s), non-zero biases, T >= 3, B >= 2."""
+"""minirnn.toolkit.gradcheck.layer: check_layer. Every layer configuration passes the
+finite-difference check, on both backends: every parameter, the input and the initial
+state(s), non-zero biases, T >= 3, B >= 2; a wrong kernel fails, in float64 and float32."""
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 import minirnn
 from minirnn.gradcheck import FLOAT32_REL_TOL, check_layer
+from minirnn.toolkit.gradcheck.layer import LayerProblem
 
 CELLS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
 
@@ -89,3 +93,17 @@ def test_a_float32_check_still_catches_a_wrong_gradient(monkeypatch):
     x, state = random_case(layer, 4, 2, seed=0)
     report = check_layer(layer, x, state)
     assert [row.name for row in report.rows if not row.passed(report.rel_tol)] == ["c0"]
+
+
+def test_a_float32_layer_loss_is_summed_in_float64():
+    layer = minirnn.RNN(2, 4, nonlinearity="relu", dtype=np.float32)
+    layer.params["W_l0"][...] = 0
+    layer.params["H_l0"][...] = 0
+    layer.params["b_l0"][...] = 3e38                              # every output near float32's largest
+    problem = LayerProblem(layer, np.zeros((6, 5, 2)), None, None, seed=0)
+    problem.dy[...] = 1.0                                         # 120 outputs of 3e38: 3.6e40 in all
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        total = problem.loss()
+    y = np.float64(np.float32(3e38))
+    np.testing.assert_allclose(total, y * (problem.dy.sum() + problem.dfinals[0].sum()), rtol=1e-12)
