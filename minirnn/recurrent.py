@@ -37,7 +37,7 @@ class LayerCache(NamedTuple):
     """What backward needs from the last forward."""
     T: int
     B: int
-    seqlen: "SequenceLengths"  # where each sequence ends
+    seqlen: SequenceLengths  # where each sequence ends (minirnn/lengths.py)
     caches: list             # one cell cache per (layer, direction)
     states: list             # per (layer, direction): its state sequences, (h,) or (h, c), each
                              # (T, B, N) in the direction's reading order
@@ -92,10 +92,12 @@ class Recurrent:
 
     def _cell_forward(self, module, x, states0, p):
         """x (T, B, I), states0 tuple of (B, N) -> (tuple of (T, B, N) state sequences, cache)"""
+        raise NotImplementedError
 
     def _cell_backward(self, module, dstates, cache):
         """dstates: tuple of (T, B, N) gradients on each state sequence, None for none beyond h's
         -> (dx, tuple of (B, N) initial-state grads, dict of param grads)"""
+        raise NotImplementedError
 
     # ---- forward -----------------------------------------------------------------------
 
