@@ -11,7 +11,7 @@ the lesson's row-vector notation). One gate, f, does the jobs of the GRU's two:
     h_t = (1 - f_t) * h_(t-1) + f_t * n_t                  keep the old, or take the new
 
 W (I, 2N) = [W_f | W_n], H (N, 2N) = [H_f | H_n], b (2N,): two N-wide blocks, so the
-cell declares gates = 2 and state_names = ("h",). The protocol, in full, is the
+cell declares blocks = 2 and state_names = ("h",). The protocol, in full, is the
 docstring of minirnn/cells/sequence.py.
 
 This script
@@ -58,7 +58,7 @@ class MGU:
     """The minimal gated unit, as one step forward and one step backward."""
 
     state_names = ("h",)       # one state, which is also the output
-    gates = 2                  # W, H and b stack two N-wide blocks: f, then n
+    blocks = 2                 # W, H and b stack two N-wide blocks: f, then n
     gate_names = ("f",)        # the cache field Recurrent.trace() returns
 
     def step_forward(self, x, states_prev, params):

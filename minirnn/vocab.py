@@ -1,5 +1,9 @@
 """From text to tokens to ids, and back.
 
+    vocab = Vocabulary.build(text, "char")   # count the tokens of a text, number them
+    ids = vocab.encode("Hi")                 # text -> tokens ["H", "i"] -> ids (2,) int64
+    vocab.decode(ids)                        # ids -> "Hi"
+
 Three tokenizers (a vocabulary's *level*). The first two are for generating text: they
 give back the exact text when the tokens are joined.
 
@@ -30,14 +34,16 @@ The reserved names are only labels: the vocabulary looks real tokens up in a tab
 that never holds them, so a text with "<pad>" in it encodes to its own characters.
 
 Every job reads text through this file: the language model (minirnn/lm), the
-classifier (minirnn/classify) and the examples.
+classifier (minirnn/classify) and the examples. Arguments and checkpoint arrays are
+checked at the door (minirnn/toolkit/vocab_checks.py).
 """
 import re
 from collections import Counter
 
 import numpy as np
 
-from minirnn.toolkit.validate import counted, one_of, positive_int
+from minirnn.toolkit import vocab_checks as check
+from minirnn.toolkit.validate import counted
 
 PAD, UNK, EOS = 0, 1, 2
 RESERVED = ("<pad>", "<unk>", "<eos>")          # the labels of ids 0, 1, 2
@@ -55,9 +61,7 @@ def tokenize(text, level):
     """Split a str into tokens (a list of str). At the "char" and "word" levels the
     tokens join to the text; at "basic_english" they are its lowercased words and
     punctuation marks."""
-    if not isinstance(text, str):
-        raise TypeError(f"tokenize: text must be a str, got {type(text).__name__}")
-    level = one_of("level", level, LEVELS)
+    check.text(text, level, LEVELS)
     if level == "char":
         return list(text)
     if level == "word":
@@ -74,20 +78,11 @@ class Vocabulary:
 
     def __init__(self, tokens, level):
         """``tokens``: the real tokens (str, distinct, non-empty), given ids 3, 4, ..."""
-        one_of("level", level, LEVELS)
         tokens = list(tokens)
-        for token in tokens:
-            if not isinstance(token, str) or not token:
-                raise ValueError(f"Vocabulary: tokens must be non-empty str, got {token!r}")
-            if "\x00" in token:
-                raise ValueError("Vocabulary: a token holds a NUL character (binary data?); "
-                                 "a checkpoint cannot store it")
+        check.tokens(tokens, level, LEVELS)
         self.level = level
-        self.tokens = RESERVED + tuple(tokens)
-        self.ids = {token: i for i, token in enumerate(self.tokens[len(RESERVED):], len(RESERVED))}
-        if len(self.ids) != len(tokens):
-            repeated = sorted(token for token, n in Counter(tokens).items() if n > 1)
-            raise ValueError(f"Vocabulary: tokens must be distinct, repeated: {repeated[:10]}")
+        self.tokens = RESERVED + tuple(tokens)                       # id -> token
+        self.ids = {token: i for i, token in enumerate(tokens, len(RESERVED))}   # token -> id
 
     @classmethod
     def build(cls, texts, level="char", max_size=None, min_count=1):
@@ -97,31 +92,15 @@ class Vocabulary:
         max_size:  the largest V, reserved ids included; the most frequent tokens are kept.
         Ids follow frequency, most frequent first; equal counts in sorted order.
         """
-        if isinstance(texts, str):
-            texts = [texts]
-        positive_int("min_count", min_count)
-        if max_size is not None and (not isinstance(max_size, int) or max_size <= len(RESERVED)):
-            raise ValueError(f"Vocabulary.build: max_size must be None or an int > "
-                             f"{len(RESERVED)} (it counts the {len(RESERVED)} reserved ids), "
-                             f"got {max_size!r}")
+        check.build_arguments(min_count, max_size, len(RESERVED))
         counts = Counter()
-        for text in texts:
+        for text in [texts] if isinstance(texts, str) else texts:
             counts.update(tokenize(text, level))
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         kept = [token for token, n in ranked if n >= min_count]
         if max_size is not None:
             kept = kept[:max_size - len(RESERVED)]
         return cls(kept, level)
-
-    def __len__(self):
-        return len(self.tokens)
-
-    def __eq__(self, other):
-        return (isinstance(other, Vocabulary)
-                and (self.level, self.tokens) == (other.level, other.tokens))
-
-    def __repr__(self):
-        return f"Vocabulary(level={self.level!r}, size={len(self)})"
 
     def encode(self, text, strict=False):
         """A str (tokenized at this vocabulary's level) or a list of tokens -> ids (n,) int64.
@@ -134,6 +113,21 @@ class Vocabulary:
         if strict and (ids == UNK).any():
             raise ValueError(self.describe_unknown(tokens))
         return ids
+
+    def decode(self, ids):
+        """ids (n,) -> str. Reserved ids become DECODED_RESERVED: '', U+FFFD, '\\n'.
+        At the basic_english level the tokens are joined with single spaces."""
+        check.ids(ids, len(self))
+        table = DECODED_RESERVED + self.tokens[len(RESERVED):]
+        separator = " " if self.level == "basic_english" else ""     # its whitespace was dropped
+        return separator.join(table[i] for i in np.asarray(ids).tolist() if table[i])
+
+    def encode_documents(self, documents):
+        """A list of documents -> one id stream (n,) int64 with <eos> before each document,
+        so a model learns where documents start and end."""
+        check.documents(documents)
+        pieces = [np.concatenate([[EOS], self.encode(doc)]) for doc in documents]
+        return np.concatenate(pieces).astype(np.int64) if pieces else np.zeros(0, np.int64)
 
     def describe_unknown(self, text):
         """'2 words not in the vocabulary: 'foo', 'bar'' for the tokens of ``text`` (a str
@@ -148,27 +142,17 @@ class Vocabulary:
         more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
         return f"{counted(len(unknown), what)} not in the vocabulary: {shown}{more}"
 
-    def encode_documents(self, documents):
-        """A list of documents -> one id stream (n,) int64 with <eos> before each document,
-        so a model learns where documents start and end."""
-        if isinstance(documents, str):
-            raise TypeError("encode_documents: expected a list of str, got a single str")
-        pieces = [np.concatenate([[EOS], self.encode(doc)]) for doc in documents]
-        return np.concatenate(pieces).astype(np.int64) if pieces else np.zeros(0, np.int64)
+    def __len__(self):
+        return len(self.tokens)
 
-    def decode(self, ids):
-        """ids (n,) -> str. Reserved ids become DECODED_RESERVED: '', U+FFFD, '\\n'.
-        At the basic_english level the tokens are joined with single spaces."""
-        ids = np.asarray(ids)
-        if ids.ndim != 1 or not (ids.size == 0 or np.issubdtype(ids.dtype, np.integer)):
-            raise ValueError(f"decode: ids must be a 1-D integer array, got shape {ids.shape} "
-                             f"dtype {ids.dtype}")
-        if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
-            raise ValueError(f"decode: ids must lie in [0, {len(self)}), "
-                             f"got values from {ids.min()} to {ids.max()}")
-        table = DECODED_RESERVED + self.tokens[len(RESERVED):]
-        separator = " " if self.level == "basic_english" else ""     # its whitespace was dropped
-        return separator.join(table[i] for i in ids.tolist() if table[i])
+    def __eq__(self, other):
+        return (isinstance(other, Vocabulary)
+                and (self.level, self.tokens) == (other.level, other.tokens))
+
+    def __repr__(self):
+        return f"Vocabulary(level={self.level!r}, size={len(self)})"
+
+    # ---- in a checkpoint ----------------------------------------------------------------
 
     def to_arrays(self):
         """Plain NumPy arrays for a checkpoint (no pickle):
@@ -177,18 +161,7 @@ class Vocabulary:
 
     @classmethod
     def from_arrays(cls, arrays):
-        """Rebuild a Vocabulary from ``to_arrays()`` output (a dict or an ``np.load`` file)."""
-        for key in ("tokens", "level"):
-            if key not in arrays:
-                raise ValueError(f"Vocabulary.from_arrays: missing array {key!r}")
-        tokens, level = arrays["tokens"], arrays["level"]
-        if tokens.dtype.kind != "U" or tokens.ndim != 1:
-            raise ValueError(f"Vocabulary.from_arrays: 'tokens' must be a 1-D unicode array, "
-                             f"got shape {tokens.shape} dtype {tokens.dtype}")
-        if level.dtype.kind != "U" or level.ndim != 0:
-            raise ValueError(f"Vocabulary.from_arrays: 'level' must be a 0-d unicode array, "
-                             f"got shape {level.shape} dtype {level.dtype}")
-        if tuple(tokens[:len(RESERVED)].tolist()) != RESERVED:
-            raise ValueError(f"Vocabulary.from_arrays: 'tokens' must start with {RESERVED}, "
-                             f"got {tuple(tokens[:len(RESERVED)].tolist())}")
-        return cls(tokens[len(RESERVED):].tolist(), str(level))
+        """Rebuild a Vocabulary from ``to_arrays()`` output (a dict or an ``np.load`` file).
+        Raises ValueError naming the array that is missing or malformed."""
+        check.arrays(arrays, RESERVED)
+        return cls(arrays["tokens"][len(RESERVED):].tolist(), str(arrays["level"]))

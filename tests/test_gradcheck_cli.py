@@ -131,7 +131,7 @@ CELL_FILE = '''
 from minirnn.cells import rnn
 
 class Tanh:
-    state_names, gates = ("h",), 1
+    state_names, blocks = ("h",), 1
 
     def step_forward(self, x, states_prev, p):
         s, cache = rnn.rnn_step_forward(x, states_prev[0], p["W"], p["H"], p["b"])
@@ -147,7 +147,7 @@ class Wrong(Tanh):
         return dx, (ds,), {"W": dW, "H": 2 * dH, "b": db}
 
 class NotACell:
-    gates = 1
+    blocks = 1
 '''
 
 

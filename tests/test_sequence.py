@@ -15,14 +15,15 @@ from hypothesis import given, settings, strategies as st
 
 import minirnn
 from minirnn.cells import gru, lstm, rnn
-from minirnn.cells.sequence import check_cell, sequence_backward, sequence_forward
+from minirnn.cells.sequence import sequence_backward, sequence_forward
 from minirnn.gradcheck import check_layer
 from minirnn.recurrent import CellLayer
+from minirnn.toolkit.cell_protocol import check_cell
 
 
 class RNNCell:
     """The reference simple cell, in the protocol's shape."""
-    state_names, gates = ("h",), 1
+    state_names, blocks = ("h",), 1
 
     def __init__(self, nonlinearity="tanh"):
         self.nonlinearity = nonlinearity
@@ -37,7 +38,7 @@ class RNNCell:
 
 
 class LSTMCell:
-    state_names, gates, gate_names = ("h", "c"), 4, ("i", "f", "g", "o")
+    state_names, blocks, gate_names = ("h", "c"), 4, ("i", "f", "g", "o")
 
     def step_forward(self, x, states_prev, p):
         h, c, cache = lstm.lstm_step_forward(x, *states_prev, p["W"], p["H"], p["b"])
@@ -49,7 +50,7 @@ class LSTMCell:
 
 
 class GRUCell:
-    state_names, gates = ("h",), 3
+    state_names, blocks = ("h",), 3
 
     def step_forward(self, x, states_prev, p):
         h, cache = gru.gru_step_forward(x, states_prev[0], p["W"], p["H"], p["b"], p["b_hn"])
@@ -147,7 +148,7 @@ class DiagonalCache(NamedTuple):
 class DiagonalCell:
     """h = tanh(x W + h_prev H + b + p * h_prev): an extra per-unit recurrent weight p,
     drawn by init_params."""
-    state_names, gates, gate_names = ("h",), 1, ("a",)
+    state_names, blocks, gate_names = ("h",), 1, ("a",)
 
     def init_params(self, input_size, hidden_size, rng):
         bound = 1 / np.sqrt(hidden_size)
@@ -206,7 +207,7 @@ def test_a_new_cell_traces_its_gates_and_trains_with_an_optimizer():
 # ---- a cell that does not follow the protocol ----
 
 class Missing:
-    gates = 1
+    blocks = 1
 
     def step_forward(self, x, states_prev, params):
         pass
@@ -214,7 +215,8 @@ class Missing:
 
 @pytest.mark.parametrize("cell, message", [
     (Missing(), "Missing does not follow the cell protocol: no method step_backward; state_names must be"),
-    (type("NoGates", (RNNCell,), {"gates": 0}), "gates must be a positive integer"),
+    (type("NoBlocks", (RNNCell,), {"blocks": 0}), r"blocks must be a positive integer \(the N-wide blocks"),
+    (type("OldName", (RNNCell,), {"blocks": None, "gates": 1}), "the attribute once named gates is now blocks"),
     (type("Twice", (RNNCell,), {"state_names": ("h", "h")}), "state_names must be a non-empty tuple of distinct"),
     (type("NeedsArgs", (RNNCell,), {"__init__": lambda self, n: None}), "must be constructible with no arguments"),
     (len, "does not follow the cell protocol"),

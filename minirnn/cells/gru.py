@@ -125,7 +125,7 @@ class GRUCache(NamedTuple):
 def gru_forward(x, h0, W, H, b, b_hn):
     """Run the cell over a whole sequence, carrying the state from step to step.
 
-    x (T, B, I), h0 (B, N)  ->  h (T, B, N) every step's state, cache
+    x (T, B, I), h0 (B, N) the initial state  ->  h (T, B, N) every step's state, cache
     The final state is h[-1].
     """
     T, B = x.shape[:2]
@@ -149,10 +149,9 @@ def gru_backward(dh, cache):
     weights are shared, so each step adds its share).
     """
     steps = cache.steps
-    x0, h0, *_, W, H = steps[0]
-    T = len(steps)
-    N = H.shape[0]
-    dx = np.empty((T,) + x0.shape, dtype=dh.dtype)    # (T, B, I)
+    _, h0, *_, W, H = steps[0]                 # step 0 started from the initial state h0
+    T, (B, I), N = len(steps), steps[0].x.shape, H.shape[0]
+    dx = np.empty((T, B, I), dtype=dh.dtype)   # (T, B, I)
     dW, dH = np.zeros_like(W), np.zeros_like(H)
     db, db_hn = np.zeros(3 * N, dh.dtype), np.zeros(N, dh.dtype)
     dh_next = np.zeros_like(h0)                # (B, N) gradient flowing back from step t+1

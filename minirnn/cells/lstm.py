@@ -117,7 +117,7 @@ class LSTMCache(NamedTuple):
 def lstm_forward(x, h0, c0, W, H, b):
     """Run the cell over a whole sequence, carrying h and C from step to step.
 
-    x (T, B, I), h0 (B, N), c0 (B, N)
+    x (T, B, I), h0 (B, N), c0 (B, N) the initial states
     ->  h (T, B, N) every step's hidden vector, c (T, B, N) every step's cell state, cache
     The final states are h[-1] and c[-1].
     """
@@ -145,9 +145,9 @@ def lstm_backward(dh, dc, cache):
     the weights are shared, so each step adds its share).
     """
     steps = cache.steps
-    x0, h0, c0, *_, W, H = steps[0]
-    T = len(steps)
-    dx = np.empty((T,) + x0.shape, dtype=dh.dtype)    # (T, B, I)
+    _, h0, c0, *_, W, H = steps[0]             # step 0 started from the initial states h0, c0
+    T, (B, I) = len(steps), steps[0].x.shape
+    dx = np.empty((T, B, I), dtype=dh.dtype)   # (T, B, I)
     dW, dH, db = np.zeros_like(W), np.zeros_like(H), np.zeros(H.shape[1], dh.dtype)
     dh_next = np.zeros_like(h0)                # (B, N) gradients flowing back from step t+1
     dc_next = np.zeros_like(c0)                # (B, N)

@@ -85,8 +85,8 @@ class RNNCache(NamedTuple):
 def rnn_forward(x, s0, W, H, b, nonlinearity="tanh"):
     """Run the cell over a whole sequence, carrying the state from step to step.
 
-    x (T, B, I), s0 (B, N)  ->  s (T, B, N) every step's state, cache
-    The final state is s[-1].
+    x (T, B, I), s0 (B, N) the initial state  ->  s (T, B, N) every step's state, cache
+    s[t] is the state after step t; the final state is s[-1].
     """
     T, B = x.shape[:2]
     s = np.empty((T, B, H.shape[0]), dtype=x.dtype)   # (T, B, N)
@@ -109,9 +109,9 @@ def rnn_backward(ds, cache):
     are shared, so each step adds its share).
     """
     steps = cache.steps
-    x0, s0, _, W, H, _ = steps[0]
-    T = len(steps)
-    dx = np.empty((T,) + x0.shape, dtype=ds.dtype)    # (T, B, I)
+    _, s0, _, W, H, _ = steps[0]               # step 0 started from the initial state s0
+    T, (B, I) = len(steps), steps[0].x.shape
+    dx = np.empty((T, B, I), dtype=ds.dtype)   # (T, B, I)
     dW, dH, db = np.zeros_like(W), np.zeros_like(H), np.zeros(H.shape[0], ds.dtype)
     ds_next = np.zeros_like(s0)                # (B, N) gradient flowing back from step t+1
     for t in reversed(range(T)):

@@ -9,7 +9,7 @@ like the minimal gated unit of examples/08:
 
     class MyCell:
         state_names = ("h",)    # what each step hands to the next; the first is the output
-        gates = 2               # N-wide blocks stacked in W (I, 2N), H (N, 2N), b (2N,): here
+        blocks = 2              # N-wide blocks stacked in W (I, 2N), H (N, 2N), b (2N,): here
                                 # one for the gate f and one for the candidate n (the simple
                                 # cell has 1 block, the LSTM 4, the GRU 3)
         gate_names = ("f",)     # optional: cache fields that Recurrent.trace() returns
@@ -32,8 +32,9 @@ checks every gradient of it. ``examples/08_your_own_cell.py`` writes one, step b
 
 The cache is whatever step_backward needs: a NamedTuple like cells/rnn.py's
 RNNStepCache, with a (B, N) field for each of gate_names. Every array returned keeps the
-dtype of x; minirnn checks each step's shapes and dtypes and names the method that got
-them wrong. A class is made with no arguments: MyCell and MyCell() both do.
+dtype of x; CellLayer checks each step's shapes and dtypes and names the method that got
+them wrong (minirnn/toolkit/cell_protocol.py, so that the loops below stay plain).
+A class is made with no arguments: MyCell and MyCell() both do.
 
 W, H and b are drawn like PyTorch's, uniform in +-1/sqrt(N). A cell that needs other
 parameters (a peephole weight, say) defines ``init_params(input_size, hidden_size, rng)``
@@ -77,7 +78,6 @@ def sequence_forward(cell, x, states0, params):
     states_prev = states0
     for t in range(T):
         new, step_cache = cell.step_forward(x[t], states_prev, params)
-        _check_forward(cell, new, states0)
         for sequence, state in zip(states, new):
             sequence[t] = state
         steps.append(step_cache)
@@ -100,77 +100,9 @@ def sequence_backward(dstates, cache):
     for t in reversed(range(len(steps))):
         # each state at step t feeds the outside and the next step: add both gradients
         dtotal = tuple(dn if ds is None else ds[t] + dn for ds, dn in zip(dstates, dnext))
-        dx_t, dnext, dparams_t = cell.step_backward(dtotal, steps[t])
-        _check_backward(cell, dx_t, dnext, dparams_t, x[t], states0, params)
-        dx[t] = dx_t
+        dx[t], dnext, dparams_t = cell.step_backward(dtotal, steps[t])
         for name, grad in dparams_t.items():
             dparams[name] += grad              # the weights are shared: each step adds its share
     # after step 0, what flows back "from the next step" is the gradient on the initial states
     return dx, tuple(dnext), dparams
 
-
-# ---- the protocol, checked --------------------------------------------------------------------
-
-def check_cell(cell):
-    """Return the cell (an instance; a class is instantiated with no arguments) if it
-    follows the protocol above; raise TypeError naming what is missing otherwise."""
-    name = getattr(cell, "__name__", type(cell).__name__)
-    if isinstance(cell, type):
-        try:
-            cell = cell()
-        except TypeError as e:
-            raise TypeError(f"{name}: a cell class must be constructible with no arguments ({e})") from None
-    problems = []
-    for method in ("step_forward", "step_backward"):
-        if not callable(getattr(cell, method, None)):
-            problems.append(f"no method {method}")
-    names = getattr(cell, "state_names", None)
-    if (not isinstance(names, (tuple, list)) or not names or not all(isinstance(n, str) for n in names)
-            or len(set(names)) != len(names)):
-        problems.append(f"state_names must be a non-empty tuple of distinct strings such as ('h',), got {names!r}")
-    gates = getattr(cell, "gates", None)
-    if isinstance(gates, bool) or not isinstance(gates, (int, np.integer)) or gates < 1:
-        problems.append(f"gates must be a positive integer (the N-wide blocks in W, H and b), got {gates!r}")
-    gate_names = getattr(cell, "gate_names", ())
-    if not isinstance(gate_names, (tuple, list)) or not all(isinstance(n, str) for n in gate_names):
-        problems.append(f"gate_names must be a tuple of strings, got {gate_names!r}")
-    if problems:
-        raise TypeError(f"{name} does not follow the cell protocol: {'; '.join(problems)} "
-                        f"(the protocol: minirnn/cells/sequence.py)")
-    return cell
-
-
-def _check_forward(cell, states, states0):
-    """step_forward must return one (B, N) array per state name."""
-    _check_states(cell, "step_forward", "states", states, states0)
-
-
-def _check_backward(cell, dx, dstates_prev, dparams, x, states0, params):
-    """step_backward must return dx like x, one (B, N) array per state, a gradient per parameter."""
-    where = f"{type(cell).__name__}.step_backward"
-    if getattr(dx, "shape", None) != x.shape or dx.dtype != x.dtype:
-        raise ValueError(f"{where} returned dx of shape {getattr(dx, 'shape', None)} dtype "
-                         f"{getattr(dx, 'dtype', None)}, expected {x.shape} (B, I) dtype {x.dtype}")
-    _check_states(cell, "step_backward", "dstates_prev", dstates_prev, states0)
-    if not isinstance(dparams, dict) or set(dparams) != set(params):
-        got = sorted(dparams) if isinstance(dparams, dict) else type(dparams).__name__
-        raise TypeError(f"{where} must return dparams as a dict with a gradient for each parameter "
-                        f"{sorted(params)}, got {got}")
-    for name, grad in dparams.items():
-        if getattr(grad, "shape", None) != params[name].shape or grad.dtype != params[name].dtype:
-            raise ValueError(f"{where} returned dparams[{name!r}] of shape {getattr(grad, 'shape', None)} "
-                             f"dtype {getattr(grad, 'dtype', None)}, expected {params[name].shape} "
-                             f"dtype {params[name].dtype} (the parameter's)")
-
-
-def _check_states(cell, method, what, got, like):
-    where = f"{type(cell).__name__}.{method}"
-    if not isinstance(got, (tuple, list)) or len(got) != len(like):
-        length = f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""
-        raise TypeError(f"{where} must return {what} as a tuple of {len(like)} arrays, one per "
-                        f"state name {tuple(cell.state_names)}, got {type(got).__name__}{length}")
-    for name, value, reference in zip(cell.state_names, got, like):
-        if getattr(value, "shape", None) != reference.shape or value.dtype != reference.dtype:
-            raise ValueError(f"{where} returned {what} {name!r} of shape {getattr(value, 'shape', None)} "
-                             f"dtype {getattr(value, 'dtype', None)}, expected {reference.shape} (B, N) "
-                             f"dtype {reference.dtype} (the layer's)")

@@ -125,7 +125,7 @@ def gru_forward(x, h0, W, H, b, b_hn):
     T, B, I = x.shape
     N = H.shape[0]
     gates = (x.reshape(T * B, I) @ W).reshape(T, B, 3 * N)   # (T, B, 3N) x W for every step at once
-    h = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) h0, h_0, ..., h_(T-1)
+    h = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) h0, then h_t after each step t
     n = np.empty((T, B, N), dtype=x.dtype)       # (T, B, N)
     hn = np.empty((T, B, N), dtype=x.dtype)      # (T, B, N)
     h[0] = h0
@@ -153,7 +153,7 @@ def gru_backward(dh, cache):
     dah = dah.reshape(T * B, 3 * N)            # (T*B, 3N)
     dx = (dax @ W.T).reshape(T, B, I)          # (T, B, I)
     dW = x.reshape(T * B, I).T @ dax           # (I, 3N)
-    dH = h[:-1].reshape(T * B, N).T @ dah      # (N, 3N)   (h[:-1]: h0 .. h_(T-2), every step's h_prev)
+    dH = h[:-1].reshape(T * B, N).T @ dah      # (N, 3N)   (h[:-1]: every step's h_prev, h0 first)
     db = dax.sum(axis=0)                       # (3N,)  b is added to every row
     db_hn = dah[:, 2 * N:].sum(axis=0)         # (N,)
     return dx, dh0, dW, dH, db, db_hn

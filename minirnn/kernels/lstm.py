@@ -126,8 +126,8 @@ def lstm_forward(x, h0, c0, W, H, b):
     T, B, I = x.shape
     N = H.shape[0]
     gates = (x.reshape(T * B, I) @ W).reshape(T, B, 4 * N)   # (T, B, 4N) x W for every step at once
-    h = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) h0, h_0, ..., h_(T-1)
-    c = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) c0, C_0, ..., C_(T-1)
+    h = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) h0, then h_t after each step t
+    c = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) c0, then C_t after each step t
     tanh_c = np.empty((T, B, N), dtype=x.dtype)  # (T, B, N)
     h[0], c[0] = h0, c0
     H = np.ascontiguousarray(H)                # (N, 4N)
@@ -155,6 +155,6 @@ def lstm_backward(dh, dc, cache):
     da = da.reshape(T * B, 4 * N)              # (T*B, 4N)
     dx = (da @ W.T).reshape(T, B, I)           # (T, B, I)   a = x W + ...
     dW = x.reshape(T * B, I).T @ da            # (I, 4N)
-    dH = h[:-1].reshape(T * B, N).T @ da       # (N, 4N)    a = ... + h_prev H + ...   (h[:-1]: h0 .. h_(T-2))
+    dH = h[:-1].reshape(T * B, N).T @ da       # (N, 4N)    a = ... + h_prev H + ...   (h[:-1]: every step's h_prev, h0 first)
     db = da.sum(axis=0)                        # (4N,)      b is added to every row
     return dx, dh0, dc0, dW, dH, db

@@ -85,7 +85,7 @@ def rnn_forward(x, s0, W, H, b, nonlinearity="tanh"):
     T, B, I = x.shape
     N = H.shape[0]
     xw = (x.reshape(T * B, I) @ W).reshape(T, B, N)   # (T, B, N) x W for every step at once
-    states = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) s0, S_0, ..., S_(T-1)
+    states = np.empty((T + 1, B, N), dtype=x.dtype)   # (T+1, B, N) s0, then S_t after each step t
     states[0] = s0
     relu = nonlinearity == "relu"
     H = np.ascontiguousarray(H)                # (N, N)

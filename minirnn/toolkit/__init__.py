@@ -4,6 +4,8 @@ Nothing here is recurrent-network math; every file is plumbing that the lesson f
 the jobs (``lm``, ``classify``, ``inspect``) call on:
 
     validate.py     argument checks at the public entry points, with messages naming the argument
+    layer_checks.py the recurrent layers' checks of x, state, lengths, dy (minirnn/recurrent.py)
+    cell_protocol.py a cell of your own checked against the protocol (minirnn/cells/sequence.py)
     argtypes.py     argparse types for the command line (a bad value is refused by argparse)
     textfile.py     reading a user's text file: UTF-8, with a clear error naming the file and line
     atomic.py       writing files so that none is ever left half-written
