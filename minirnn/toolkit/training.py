@@ -44,8 +44,12 @@ the run stops with one exception, Diverged (a ValueError: the commands print it 
 and exit with status 2), that says where, why in the run's own terms, what was kept, and what
 to try:
 
-    training diverged at step 1: the validation loss is 1.543e+21 nats per char, above 92.1
+    training diverged at step 1: the validation loss is 1.543e+21 nats per char, above 68.7
     (20 times a uniform guess's); no checkpoint was written; try a smaller --lr or --clip
+
+(`minirnn train --lr 1e20 --steps 1`, a vocabulary of 31, OpenBLAS's SkylakeX kernel; with
+its Sandybridge kernel the same run finds "in validation, the model's forward pass produced
+NaN or inf in the output of 'rnn' (GRU): ...").
 
 A checkpoint is only written for a validation that passed the rule, so the one kept is
 always the last good one.
