@@ -209,6 +209,9 @@ class ClassifierRun(Trainer):
         checkpoint.load_params_into(self.model.params)
         self.load_state(saved["trainer"], checkpoint.optim_state)
         self.history, self.best = saved["history"], saved["best"]
+        if self.best is not None and "accuracy" in self.best:     # written before the shared loop named them
+            self.best = {"step": self.best["step"], "epoch": self.best["epoch"],
+                         "valid_loss": self.best["loss"], "valid_accuracy": self.best["accuracy"]}
         self.saved_to = Path(checkpoint.path)
 
     def checksum(self):
