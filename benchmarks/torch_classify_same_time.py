@@ -126,7 +126,7 @@ def torch_accuracy(torch, model, sequences, labels):
 def train_torch_same_time(torch, run, seconds):
     """Train the PyTorch twin of ``run``'s model for ``seconds`` of wall time, validating after
     every epoch as minirnn did; returns (test accuracy of the best, best valid accuracy, epochs, steps)."""
-    s, t = run.settings, run.trainer
+    s = run.settings
     torch.manual_seed(s["seed"])
     torch.set_default_dtype(getattr(torch, s["dtype"]))
     model = torch_classifier(torch, run.model.config)
@@ -135,7 +135,7 @@ def train_torch_same_time(torch, run, seconds):
     deadline = time.perf_counter() + seconds
     best, best_state, steps, epoch, step_seconds, eval_seconds = -1.0, None, 0, 0, 0.0, 0.0
     while time.perf_counter() + step_seconds + eval_seconds < deadline:
-        for ids, lengths, labels in torch_batches(t, t.epoch_batches(epoch), torch):
+        for ids, lengths, labels in torch_batches(run, run.epoch_batches(epoch), torch):
             if time.perf_counter() + step_seconds + eval_seconds >= deadline:
                 break
             began = time.perf_counter()
@@ -162,7 +162,7 @@ def step_speed(torch, run, cell, rounds, block):
     config = {**run.model.config, "cell": cell, "bidirectional": True}
     s = run.settings
     model = Classifier(config, seed=s["seed"])
-    trainer = Trainer(model, run.trainer.sequences, run.trainer.labels, s["batch_size"], s["lr"], s["clip"],
+    trainer = Trainer(model, run.sequences, run.labels, s["batch_size"], s["lr"], s["clip"],
                       s["seed"])
     torch.manual_seed(s["seed"])
     torch.set_default_dtype(getattr(torch, s["dtype"]))
@@ -237,7 +237,7 @@ def main():
     with blas_threads(1):
         run = ClassifierRun.start(settings)
         c = run.model.config
-        print(f"data: {args.train}, {len(run.trainer.labels):,} training documents; model: {run.model!r}")
+        print(f"data: {args.train}, {len(run.labels):,} training documents; model: {run.model!r}")
         if not args.speed_only:
             print("\n$ minirnn classify train " + " ".join(options), flush=True)
             began = time.perf_counter()
@@ -259,8 +259,8 @@ def main():
     if not args.speed_only:
         print(f"\nsame wall time, {seconds:.1f} s each ({'test' if run.splits['test'] else 'validation'} "
               f"accuracy of the best validated model):")
-        print(f"  minirnn   {our_test:.3f}   ({run.trainer.step} steps, best validation "
-              f"{run.best['accuracy']:.3f})")
+        print(f"  minirnn   {our_test:.3f}   ({run.step} steps, best validation "
+              f"{run.best['valid_accuracy']:.3f})")
         print(f"  torch     {torch_test:.3f}   ({steps} steps in {epochs} epochs, best validation {torch_valid:.3f})")
         if lr is not None:
             print(f"  bag-of-bigrams logistic regression   {lr[0]:.3f}   (C = {lr[1]:g}, chosen on validation)")

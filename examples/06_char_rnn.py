@@ -15,7 +15,9 @@ in consecutive chunks of T characters. The state at the end of one chunk is the 
 state of the next, so the model sees across chunk borders in the forward pass, but the
 gradient stops at the border (the state is passed in as plain numbers, and the gradient
 on it, dstate0, is thrown away). B lanes read B far-apart parts of the text side by
-side, each carrying its own state: a batch is (T, B).
+side, each carrying its own state: a batch is (T, B). The library's lane_windows
+(minirnn/lm/windows.py) cuts the chunks, as `minirnn train --carry-state` does, and
+minirnn.lm.evaluate measures the validation loss the way `minirnn train` does.
 
 Then generation (minirnn.generate): feed a prompt through the model to build up the
 state, then pick one character at a time and feed it back in. Temperature 0 is greedy
@@ -40,31 +42,16 @@ import numpy as np
 
 import minirnn
 from minirnn.clip import clip_grad_norm
+from minirnn.lm import evaluate
 from minirnn.lm.corpus import builtin_corpus
 from minirnn.lm.generate import generate
 from minirnn.layers import OneHot
 from minirnn.model import Sequential
 from minirnn.optim import Adam
-from minirnn.lm.windows import sequential_windows, unigram_entropy
+from minirnn.lm.windows import lane_windows, unigram_entropy
 from minirnn.vocab import Vocabulary
 
 DTYPE = np.float32                 # float32 trains twice as fast; gradient checks need float64
-
-
-def lanes(ids, B):
-    """Cut a stream (n,) into B equal lanes side by side: (L, B), column b the b-th part."""
-    L = len(ids) // B
-    return ids[:L * B].reshape(B, L).T
-
-
-def validation_loss(model, ids, T, B):
-    """Mean loss per character over ids, carrying the state from chunk to chunk."""
-    total, count, state = 0.0, 0, None
-    for x, y in sequential_windows(ids, T, B):          # x, y (T, B), y one step ahead
-        logits, state = model.forward(x, state)
-        loss, _ = minirnn.softmax_cross_entropy(logits, y)
-        total, count = total + loss * y.size, count + y.size
-    return total / count
 
 
 def main():
@@ -101,14 +88,13 @@ def main():
                        head=minirnn.Linear(args.hidden, V, dtype=DTYPE, seed=args.seed))
     optimizer = Adam(model.params, lr=args.lr)
 
-    stream = lanes(train_ids, B)                                # (L, B)
-    p, state = 0, None                                          # read position; hprev
+    state = None                                                # hprev
     start, losses = time.perf_counter(), []
     for step in range(1, args.steps + 1):
-        if p + T + 1 > len(stream):                             # end of the text: start over
-            p, state = 0, None
-        x, y = stream[p:p + T], stream[p + 1:p + T + 1]          # (T, B) inputs, (T, B) next chars
-        logits, state = model.forward(x, state)                 # state flows on to the next chunk...
+        # x, y (T, B): the next chunk of every lane, y one character ahead; first: the lanes
+        # start over (the end of the text was reached), and so does the state
+        x, y, first = lane_windows(train_ids, T, B, step - 1)
+        logits, state = model.forward(x, None if first else state)   # state flows on to the next chunk...
         loss, dlogits = minirnn.softmax_cross_entropy(logits, y)
         model.backward(dlogits)                                 # ...but the gradient on it, returned
                                                                 # as dstate0, is dropped: truncated BPTT
@@ -116,13 +102,12 @@ def main():
         clip_grad_norm(grads, max_norm=5.0)                     # tames the occasional exploding gradient
         optimizer.step(grads)
         losses.append(loss)
-        p += T
         if step % max(args.steps // 5, 1) == 0:
             print(f"step {step:5d}  training loss {np.mean(losses):.3f} nats/char  "
                   f"({time.perf_counter() - start:.0f}s)")
             losses = []
 
-    valid = validation_loss(model, valid_ids, T, B)
+    valid = evaluate(model, valid_ids, T, B)                    # nats per character, state carried
     unigram = unigram_entropy(valid_ids)
     print(f"validation loss {valid:.3f} nats/char; unigram entropy {unigram:.3f}; "
           f"uniform ln(V) {np.log(V):.3f}")

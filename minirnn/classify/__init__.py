@@ -6,7 +6,8 @@ the data moves:
     (minirnn/vocab.py, shared with the other jobs: text -> tokens -> ids)
     batches.py    ids -> padded batches (T, B) with lengths, bucketed by length
     model.py      Embedding -> RNN/LSTM/GRU -> final state or mean -> Linear; loading it back
-    train.py      the training loop (Trainer) and the `classify train` run around it
+    train.py      the training step (Trainer) and the `classify train` run around it
+                  (the loop itself: minirnn/toolkit/training.py)
     evaluate.py   accuracy, precision / recall / F1, confusion matrix: table, JSON, PNG
     predict.py    new text -> classes and probabilities
     settings.py   the defaults of `minirnn classify train`

@@ -24,7 +24,7 @@ import numpy as np
 from minirnn.toolkit.atomic import atomic_write, check_writable
 from minirnn.classify.batches import encode_texts
 from minirnn.classify.data import UNKNOWN, label_ids, read_labelled_file, saved_layout
-from minirnn.classify.model import NotFinite, load_classifier, predict_proba
+from minirnn.classify.model import load_classifier, predict_proba
 from minirnn.toolkit.threads import blas_threads
 from minirnn.toolkit.validate import counted
 
@@ -146,9 +146,8 @@ def evaluate_command(args):
         sequences, cut = encode_texts(vocab, data.texts, settings["max_length"])
         try:
             p = predict_proba(model, sequences)
-        except NotFinite as error:
-            raise ValueError(f"checkpoint {checkpoint.path!r}: the model's {error} on {data.path}: its "
-                             f"weights are too large (saved from a diverging run?)") from None
+        except FloatingPointError as error:          # finite weights too large for the text
+            raise ValueError(f"checkpoint {checkpoint.path!r} on {data.path}: {error}") from None
     majority = int(np.argmax(checkpoint.config["class_counts"]))     # the training split's commonest class
     report = classification_report(labels, p, classes, float(np.mean(labels == majority)))
     if args.json:

@@ -20,8 +20,9 @@ by 1/(1-P) (inverted dropout, as torch.nn.Dropout), and acts between stacked lay
 learned by heart within a few epochs, and dropout delays that.
 
 Each pooling, and the dropout, is a forward/backward pair as the cells are:
-``*_forward(x) -> (out, cache)`` beside ``*_backward(dout, cache) -> dx``; the layers themselves are minirnn's Embedding, RNN/LSTM/GRU and Linear,
-and the loss is minirnn.softmax_cross_entropy.
+``*_forward(x) -> (out, cache)`` beside ``*_backward(dout, cache) -> dx``; the layers
+themselves are minirnn's Embedding, RNN/LSTM/GRU and Linear, and the loss is
+minirnn.softmax_cross_entropy.
 
 The network is described by a small dict, stored in every checkpoint:
 
@@ -44,10 +45,6 @@ POOLS = ("last", "mean")
 CHECKPOINT_KIND = "minirnn classifier"       # config["kind"] of every checkpoint `classify train` writes
 MODEL_KEYS = ("vocab_size", "num_classes", "embed_size", "cell", "hidden_size", "layers",
               "bidirectional", "dropout", "pool", "dtype")
-
-
-class NotFinite(ArithmeticError):
-    """The model computed NaN or inf: its weights have diverged (or were saved so)."""
 
 
 # ---- pooling: the sequence of states -> one vector per document ----
@@ -98,14 +95,19 @@ def dropout_backward(dout, mask):
 
 # ---- the model ----
 
-class Classifier(Sequential):
-    """Embedding -> recurrent layers -> pool -> Linear: see the module docstring.
+class Classifier:
+    """Embedding -> recurrent layers -> pool -> dropout -> Linear: see the module docstring.
 
     forward(ids, lengths) -> logits (B, C); backward(dlogits) fills grads.
-    A Sequential whose forward and backward pool between the recurrent layer and the head;
-    from Sequential come ``params`` and ``grads``, dicts with dotted names ("embed.E",
-    "rnn.W_l0", "head.b") of the layers' own arrays, so an optimizer updates the model in
-    place, and ``training = False``, which turns dropout off.
+
+    Not a Sequential, but two of them with the pooling between: a Sequential hands each
+    module's output to the next, and pooling needs what the recurrent layer returns beside
+    its outputs (the final state) and the documents' lengths. From the two Sequentials come
+    ``params`` and ``grads``, dicts with dotted names ("embed.E", "rnn.W_l0", "head.b") of
+    the layers' own arrays, so an optimizer updates the model in place; and their check of
+    every layer's output: a NaN or an inf (diverged weights) raises FloatingPointError
+    naming the layer, not a complaint about an array the caller never passed.
+    ``training = False`` turns dropout off.
     """
 
     def __init__(self, config, seed=0, backend="numba"):
@@ -115,32 +117,42 @@ class Classifier(Sequential):
         self.embed = Embedding(config["vocab_size"], I, padding_idx=PAD, dtype=dtype, seed=seed)
         self.rnn = CELLS[config["cell"]](I, N, num_layers=config["layers"], bidirectional=config["bidirectional"],
                                          dropout=config["dropout"], dtype=dtype, seed=seed + 1, backend=backend)
-        D = self.rnn.num_directions
-        self.head = Linear(D * N, config["num_classes"], dtype=dtype, seed=seed + 2)
-        super().__init__(embed=self.embed, rnn=self.rnn, head=self.head)
+        self.head = Linear(self.rnn.num_directions * N, config["num_classes"], dtype=dtype, seed=seed + 2)
+        self.encoder = Sequential(embed=self.embed, rnn=self.rnn)   # ids (T, B) -> y (T, B, D*N), final state
+        self.scorer = Sequential(head=self.head)                     # features (B, D*N) -> logits (B, C)
         self._cache = None
+
+    @property
+    def params(self):
+        return {**self.encoder.params, **self.scorer.params}
+
+    @property
+    def grads(self):
+        return {**self.encoder.grads, **self.scorer.grads}
+
+    @property
+    def training(self):
+        return self.encoder.training
+
+    @training.setter
+    def training(self, mode):
+        self.encoder.training = self.scorer.training = mode
 
     def forward(self, ids, lengths):
         """ids (T, B) token ids, padded with <pad>; lengths (B,) in [1, T] -> logits (B, C).
 
-        Raises NotFinite if a step computes NaN or inf (diverged weights), before any
-        layer would complain about an array the caller never passed.
+        Raises FloatingPointError if a layer computes NaN or inf (diverged weights).
         """
-        with np.errstate(over="ignore", invalid="ignore"):    # reported below, in the caller's terms
-            x = self.embed.forward(ids)                        # (T, B, I)
-            _require_finite(x, "the embeddings")
-            y, state = self.rnn.forward(x, lengths=lengths)   # (T, B, D*N), h (L*D, B, N) (LSTM: (h, c))
-            if self.config["pool"] == "last":
-                h = Recurrent.state_parts(state)[0]
-                features, pool_cache = last_state_forward(h, self.rnn.num_directions)   # (B, D*N)
-            else:
-                features, pool_cache = mean_pool_forward(y, lengths)                   # (B, D*N)
-            _require_finite(features, "the recurrent layer's outputs")
-            mask = None
-            if self.training and self.config["dropout"] > 0:   # the same generator as the layer's dropout
-                features, mask = dropout_forward(features, self.config["dropout"], self.rnn.rng)
-            logits = self.head.forward(features)               # (B, C)
-            _require_finite(logits, "the logits")
+        y, state = self.encoder.forward(ids, lengths=lengths)    # (T, B, D*N), h (L*D, B, N) (LSTM: (h, c))
+        if self.config["pool"] == "last":
+            h = Recurrent.state_parts(state)[0]
+            features, pool_cache = last_state_forward(h, self.rnn.num_directions)   # (B, D*N)
+        else:
+            features, pool_cache = mean_pool_forward(y, lengths)                   # (B, D*N)
+        mask = None
+        if self.training and self.config["dropout"] > 0:       # the same generator as the layer's dropout
+            features, mask = dropout_forward(features, self.config["dropout"], self.rnn.rng)
+        logits, _ = self.scorer.forward(features)              # (B, C)
         self._cache = (y.shape, pool_cache, mask)
         return logits
 
@@ -149,7 +161,7 @@ class Classifier(Sequential):
         if self._cache is None:
             raise RuntimeError("Classifier.backward called before forward")
         y_shape, pool_cache, mask = self._cache
-        dfeatures = self.head.backward(dlogits)                # (B, D*N)
+        dfeatures, _ = self.scorer.backward(dlogits)           # (B, D*N)
         if mask is not None:
             dfeatures = dropout_backward(dfeatures, mask)
         if self.config["pool"] == "last":
@@ -159,8 +171,7 @@ class Classifier(Sequential):
             dy = np.zeros(y_shape, dfeatures.dtype)            # (T, B, D*N)
         else:
             dstate, dy = None, mean_pool_backward(dfeatures, pool_cache)
-        dx, _ = self.rnn.backward(dy, dstate)                  # (T, B, I)
-        self.embed.backward(dx)
+        self.encoder.backward(dy, dstate)
 
     @property
     def dropout_rng(self):
@@ -193,24 +204,30 @@ def model_config(vocab_size, num_classes, embed_size=128, cell="gru", hidden_siz
     return config
 
 
-def predict_proba(model, sequences, batch_size=256):
-    """Class probabilities for many documents, the model not learning.
+def predict_log_proba(model, sequences, batch_size=256):
+    """Log class probabilities for many documents, the model not learning.
 
-    sequences: a list of n id arrays. Returns p (n, C) float64, in the order given.
-    Documents are batched by length, so little time goes to padding. Dropout is off
-    while predicting; ``model.training`` is restored afterwards. Raises NotFinite.
+    sequences: a list of n id arrays. Returns log p (n, C) float64, in the order given,
+    from the logits (log-softmax), so that a confident miss costs its true number of nats,
+    never log(0). Documents are batched by length, so little time goes to padding. Dropout
+    is off while predicting; ``model.training`` is restored afterwards. Raises
+    FloatingPointError if the model computes NaN or inf (diverged weights).
     """
     was_training = model.training
     model.training = False
-    probabilities = np.empty((len(sequences), model.config["num_classes"]))   # (n, C)
+    logp = np.empty((len(sequences), model.config["num_classes"]))            # (n, C)
     try:
         for index in sorted_batches([len(s) for s in sequences], batch_size):
             ids, lengths = pad_batch([sequences[i] for i in index])            # (T, B), (B,)
-            logits = model.forward(ids, lengths).astype(np.float64)            # (B, C)
-            probabilities[index] = np.exp(log_softmax(logits))
+            logp[index] = log_softmax(model.forward(ids, lengths).astype(np.float64))   # (B, C)
     finally:
         model.training = was_training
-    return probabilities
+    return logp
+
+
+def predict_proba(model, sequences, batch_size=256):
+    """Class probabilities p (n, C) float64 for many documents: exp(predict_log_proba)."""
+    return np.exp(predict_log_proba(model, sequences, batch_size))
 
 
 def load_classifier(path, backend="numba"):
@@ -234,8 +251,3 @@ def load_classifier(path, backend="numba"):
     checkpoint.load_params_into(model.params)
     model.training = False
     return model, vocab, checkpoint
-
-
-def _require_finite(a, what):
-    if not np.isfinite(a).all():
-        raise NotFinite(f"{what} hold NaN or inf")

@@ -18,7 +18,7 @@ import numpy as np
 from minirnn.toolkit.atomic import atomic_write, check_writable
 from minirnn.classify.batches import encode_texts
 from minirnn.classify.data import read_labelled_file, saved_layout
-from minirnn.classify.model import NotFinite, load_classifier, predict_proba
+from minirnn.classify.model import load_classifier, predict_proba
 from minirnn.toolkit.threads import blas_threads
 from minirnn.toolkit.validate import counted
 
@@ -56,9 +56,8 @@ def predict_command(args):
             lines, source = None, "standard input"
         try:
             p = predict_texts(model, vocab, texts, settings["max_length"])       # (n, C)
-        except NotFinite as error:
-            raise ValueError(f"checkpoint {checkpoint.path!r}: the model's {error} on {source}: its "
-                             f"weights are too large (saved from a diverging run?)") from None
+        except FloatingPointError as error:          # finite weights too large for the text
+            raise ValueError(f"checkpoint {checkpoint.path!r} on {source}: {error}") from None
     predicted = p.argmax(axis=1)                                                  # (n,)
     if args.data is None:
         for text, c, row in zip(texts, predicted, p):

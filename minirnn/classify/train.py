@@ -1,4 +1,4 @@
-"""Training the classifier: the loop, and the `minirnn classify train` run around it.
+"""Training the classifier: its step, and the `minirnn classify train` run around it.
 
 One step (``Trainer.train_step``):
 
@@ -11,20 +11,20 @@ One step (``Trainer.train_step``):
     optimizer.step(model.grads)                      Adam, in place
 
 ``Trainer.run`` repeats it until the budget (epochs, steps or minutes) is spent and
-validates after every epoch (or every ``eval_every`` steps) and at the end. Every epoch
-visits every training document once, in an order drawn from (seed, epoch), so a run
-stopped anywhere continues exactly: ``Trainer.state`` is the epoch, the batch within
-it, the step, Adam's state and the dropout generator.
+validates after every epoch (or every ``eval_every`` steps) and at the end: the loop, with
+Ctrl-C and the one rule for a diverging run, is minirnn/toolkit/training.py, shared with
+`minirnn train`. Every epoch visits every training document once, in an order drawn from
+(seed, epoch), so a run stopped anywhere continues exactly: ``Trainer.state`` is the step,
+Adam's state and the dropout generator.
 
-``ClassifierRun`` is the command: it reads the files (data.py), builds the vocabulary
-from the training split, the model and the trainer, logs every validation next to the
+``ClassifierRun`` is the command: a Trainer that reads the files (data.py), builds the
+vocabulary from the training split and the model, logs every validation next to the
 majority-class baseline, keeps the checkpoint with the best validation accuracy, and at
 the end evaluates the best checkpoint on the test file (evaluate.py).
 """
 import math
 import os
 import shlex
-import time
 import zlib
 from pathlib import Path
 
@@ -34,26 +34,20 @@ from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.classify.batches import bucket_batches, encode_texts, pad_batch, padding_share
 from minirnn.classify.data import Layout, read_splits
 from minirnn.classify.evaluate import classification_report, plot_confusion
-from minirnn.classify.model import CHECKPOINT_KIND, Classifier, NotFinite, model_config, predict_proba
+from minirnn.classify.model import CHECKPOINT_KIND, Classifier, model_config, predict_log_proba, predict_proba
 from minirnn.classify.settings import LEVELS, checkpoint_path, resolve_settings
 from minirnn.clip import clip_grad_norm
 from minirnn.losses import softmax_cross_entropy
 from minirnn.optim import Adam
 from minirnn.toolkit.progress import Progress
 from minirnn.toolkit.threads import blas_threads
+from minirnn.toolkit.training import TrainingLoop
 from minirnn.vocab import Vocabulary
 from minirnn.toolkit.validate import counted
 
-ABSURD_LOSS = 20        # a validation loss above 20 x log(C) nats (20 x a uniform guess's) means
-                        # saturated, diverging outputs: never kept as the best
 
-
-class Diverged(ValueError):
-    """Training produced NaN or inf; the message says at which step and what to try."""
-
-
-class Trainer:
-    """The training loop's state: the model, Adam, clipping, and where it is in its epochs.
+class Trainer(TrainingLoop):
+    """The classifier's training step, in the loop every job shares (TrainingLoop).
 
     model       a Classifier (or anything with forward(ids, lengths), backward, params, grads)
     sequences   the training documents, a list of id arrays
@@ -61,15 +55,15 @@ class Trainer:
     """
 
     def __init__(self, model, sequences, labels, batch_size=32, lr=3e-3, clip=5.0, seed=0):
+        super().__init__(outcomes=model.config["num_classes"], unit="document")
         self.model, self.sequences, self.labels = model, sequences, np.asarray(labels)
         self.lengths = np.array([len(s) for s in sequences])       # (n,)
         self.batch_size, self.clip, self.seed = batch_size, clip, seed
         self.optimizer = Adam(model.params, lr=lr)
-        self.epoch, self.batch, self.step = 0, 0, 0   # the next batch is `batch` of epoch `epoch`
-        self.seconds = 0.0                            # training time, summed over sessions
-        self.recent_losses = []                       # since the last validation (for the log)
-        self.interrupted = False                      # stopped by Ctrl-C
+        self.on_validation = None                     # run()'s validate: called with no argument
         self._batches = (None, None)                  # (epoch, its batches), drawn once per epoch
+        # the same for every epoch: bucket_batches cuts pools whose sizes depend only on n
+        self.steps_per_epoch = len(self.epoch_batches(0))
 
     def epoch_batches(self, epoch):
         """Epoch ``epoch``'s batches (index arrays), the same whenever they are drawn."""
@@ -79,37 +73,29 @@ class Trainer:
         return self._batches[1]
 
     @property
-    def steps_per_epoch(self):
-        return len(self.epoch_batches(self.epoch))
+    def epoch(self):
+        """The epoch the next step is in."""
+        return self.step // self.steps_per_epoch
+
+    @property
+    def batch(self):
+        """The next step's batch, within its epoch."""
+        return self.step % self.steps_per_epoch
 
     def train_step(self):
         """One batch: forward, loss, backward, clip, Adam. Returns (loss in nats, documents)."""
         index = self.epoch_batches(self.epoch)[self.batch]
         ids, lengths = pad_batch([self.sequences[i] for i in index])       # (T, B), (B,)
-        try:
-            logits = self.model.forward(ids, lengths)                       # (B, C)
-        except NotFinite as error:
-            raise self._diverged(str(error)) from None
+        logits = self.model.forward(ids, lengths)                           # (B, C)
         loss, dlogits = softmax_cross_entropy(logits, self.labels[index])
         self.model.backward(dlogits)
-        grads = self.model.grads
-        try:
-            clip_grad_norm(grads, self.clip)
-        except FloatingPointError:
-            raise self._diverged(f"the gradients hold NaN or inf (loss {loss:.3g})") from None
-        try:
-            self.optimizer.step(grads)                         # refuses to write NaN or inf
-        except FloatingPointError as error:
-            raise self._diverged(str(error)) from None
+        clip_grad_norm(self.model.grads, self.clip)                         # refuses a NaN or inf gradient
+        self.optimizer.step(self.model.grads)                               # refuses to write NaN or inf
         self.step += 1
-        self.batch += 1
-        if self.batch == len(self.epoch_batches(self.epoch)):
-            self.epoch, self.batch = self.epoch + 1, 0
         return loss, len(index)
 
-    def _diverged(self, what):
-        return Diverged(f"training diverged at step {self.step + 1}: {what}; "
-                        "try a smaller --lr or --clip")
+    def status(self, loss, rate):
+        return f"epoch {self.step / self.steps_per_epoch:.2f}, loss {loss:.3f}, {rate:,.0f} examples/s"
 
     def run(self, epochs=None, steps=None, minutes=None, eval_every=None, validate=None, progress=None):
         """Train until a budget is spent: ``epochs`` or ``steps`` in all (counting the steps
@@ -119,42 +105,21 @@ class Trainer:
                    every ``eval_every`` steps) and once at the end; it may take time: the
                    time budget keeps room for it
         progress   None, or a minirnn.toolkit.progress.Progress to show the loss and examples/s
-        Returns (steps, documents, seconds) of training in this session, validation excluded.
-        Ctrl-C stops the run after the step it is in, keeping what was validated.
+        Returns a minirnn.toolkit.training.Session (steps, documents, seconds of training in
+        this session, validation excluded), or None if the budget was already spent.
+        Ctrl-C stops the run after the step it is in; a NaN or inf raises Diverged.
         """
         if epochs is None and steps is None and minutes is None:
             raise ValueError("Trainer.run needs a budget: epochs, steps or minutes")
-        deadline = None if minutes is None else time.perf_counter() + 60 * minutes
-        done, documents, seconds, eval_seconds, smooth = 0, 0, 0.0, 0.0, None
-        since_validation = 0
-        try:
-            while (epochs is None or self.epoch < epochs) and (steps is None or self.step < steps):
-                step_seconds = seconds / done if done else 0.0
-                if deadline is not None and time.perf_counter() + eval_seconds + step_seconds >= deadline:
-                    break
-                began = time.perf_counter()
-                loss, n = self.train_step()
-                took = time.perf_counter() - began
-                seconds, self.seconds = seconds + took, self.seconds + took
-                self.recent_losses.append(loss)
-                done, documents, since_validation = done + 1, documents + n, since_validation + 1
-                smooth = loss if smooth is None else 0.95 * smooth + 0.05 * loss
-                if progress is not None:
-                    progress.update(self.step, f"epoch {self.epoch + self.batch / self.steps_per_epoch:.2f}, "
-                                               f"loss {smooth:.3f}, {documents / seconds:,.0f} examples/s")
-                due = self.batch == 0 if eval_every is None else self.step % eval_every == 0
-                if due and validate is not None:
-                    began = time.perf_counter()
-                    validate()
-                    eval_seconds, since_validation = time.perf_counter() - began, 0
-        except KeyboardInterrupt:                     # the step may be half done: no closing validation
-            self.interrupted = True
-            if progress is not None:
-                progress.write(f"interrupted at step {self.step}")
-            since_validation = 0
-        if since_validation and validate is not None:    # the closing validation
-            validate()
-        return done, documents, seconds
+        budgets = [b for b in (steps, None if epochs is None else epochs * self.steps_per_epoch) if b is not None]
+        self.on_validation = validate
+        return self.loop(min(budgets) if budgets else None, minutes, eval_every or self.steps_per_epoch,
+                         progress=progress)
+
+    def validate(self):
+        """run()'s validate, if any: it scores nothing the loop judges or keeps."""
+        if self.on_validation is not None:
+            self.on_validation()
 
     def state(self):
         """Where the loop is, as JSON-able values (Adam's arrays: optimizer.state_dict())."""
@@ -163,20 +128,18 @@ class Trainer:
 
     def load_state(self, state, optim_state):
         """Continue from ``state()`` and an optimizer state_dict, as if never stopped."""
-        self.epoch, self.batch, self.step = state["epoch"], state["batch"], state["step"]
-        self.seconds = state["seconds"]
+        self.step, self.seconds = state["step"], state["seconds"]
         self.model.dropout_rng.bit_generator.state = state["dropout_rng"]
         self.optimizer.load_state_dict(optim_state)
 
 
 def validation_scores(model, sequences, labels):
-    """(mean loss in nats over the rows with a known label, accuracy over all rows, p (n, C))."""
-    p = predict_proba(model, sequences)                             # (n, C)
+    """(mean loss in nats over the rows with a known label, accuracy over all rows)."""
+    logp = predict_log_proba(model, sequences)                      # (n, C)
     known = labels >= 0
-    with np.errstate(divide="ignore"):                              # p = 0 gives an infinite loss
-        loss = float(-np.log(p[known, labels[known]]).mean()) if known.any() else math.nan
-    accuracy = float((p.argmax(axis=1) == labels).mean())
-    return loss, accuracy, p
+    loss = float(-logp[known, labels[known]].mean()) if known.any() else math.nan
+    accuracy = float((logp.argmax(axis=1) == labels).mean())
+    return loss, accuracy
 
 
 def majority_baseline(train_labels, labels):
@@ -195,22 +158,23 @@ def train_command(args):
         run = ClassifierRun.start(settings, checkpoint, backend=args.backend)
         total = None
         if settings["epochs"] is not None:
-            total = settings["epochs"] * run.trainer.steps_per_epoch
+            total = settings["epochs"] * run.steps_per_epoch
         run.train(out, Progress(args.progress, total, settings["minutes"]))
         run.finish()
-    return 130 if run.trainer.interrupted else 0      # 128 + SIGINT, as a shell reports Ctrl-C
+    return 130 if run.interrupted else 0              # 128 + SIGINT, as a shell reports Ctrl-C
 
 
-class ClassifierRun:
-    """A `minirnn classify train` run: data, vocabulary, model, trainer, log, checkpoint."""
+class ClassifierRun(Trainer):
+    """A `minirnn classify train` run: a Trainer with the data, the vocabulary, its validation,
+    its log and its checkpoint."""
 
-    def __init__(self, settings, classes, splits, vocab, encoded, cut, model, trainer):
+    def __init__(self, settings, classes, splits, vocab, encoded, cut, model):
+        s = settings
+        super().__init__(model, encoded["train"], splits["train"].labels, s["batch_size"], s["lr"], s["clip"],
+                         s["seed"])
         self.settings, self.classes, self.splits, self.vocab = settings, classes, splits, vocab
         self.encoded, self.cut = encoded, cut     # per split: the id arrays, how many were cut at max_length
-        self.model, self.trainer = model, trainer
-        self.best = None                     # {"step", "accuracy", "loss"} of the saved checkpoint
-        self.history = {"step": [], "epoch": [], "train_loss": [], "valid_loss": [], "valid_accuracy": []}
-        self.saved_to, self.out = None, None
+        self.baseline = majority_baseline(splits["train"].labels, splits["valid"].labels)   # validation's
 
     @classmethod
     def start(cls, settings, checkpoint=None, backend="numba"):
@@ -232,9 +196,7 @@ class ClassifierRun:
         config = model_config(len(vocab), len(classes), s["embed_size"], s["cell"], s["hidden_size"],
                               s["layers"], s["bidirectional"], s["dropout"], s["pool"], s["dtype"])
         model = Classifier(config, seed=s["seed"], backend=backend)
-        trainer = Trainer(model, encoded["train"], splits["train"].labels, s["batch_size"], s["lr"],
-                          s["clip"], s["seed"])
-        run = cls(s, classes, splits, vocab, encoded, cut, model, trainer)
+        run = cls(s, classes, splits, vocab, encoded, cut, model)
         if checkpoint is not None:
             run._restore(checkpoint)
         return run
@@ -245,8 +207,11 @@ class ClassifierRun:
             raise ValueError(f"--resume {checkpoint.path!r}: the data is not what this run was trained "
                              f"on ({saved['data']} then, {self.checksum()} now)")
         checkpoint.load_params_into(self.model.params)
-        self.trainer.load_state(saved["trainer"], checkpoint.optim_state)
+        self.load_state(saved["trainer"], checkpoint.optim_state)
         self.history, self.best = saved["history"], saved["best"]
+        if self.best is not None and "accuracy" in self.best:     # written before the shared loop named them
+            self.best = {"step": self.best["step"], "epoch": self.best["epoch"],
+                         "valid_loss": self.best["loss"], "valid_accuracy": self.best["accuracy"]}
         self.saved_to = Path(checkpoint.path)
 
     def checksum(self):
@@ -258,63 +223,33 @@ class ClassifierRun:
             crc = zlib.crc32(self.splits[name].labels.tobytes(), crc)
         return {"train_rows": len(self.encoded["train"]), "valid_rows": len(self.encoded["valid"]), "crc32": crc}
 
-    # ---- the loop ----
+    # ---- the validation; the loop is minirnn/toolkit/training.py ----
 
     def train(self, out, progress):
+        """Train until the epochs or minutes are spent, validating after every epoch (or
+        every --eval-every steps); the checkpoint keeps the best validation accuracy."""
         s = self.settings
-        self.out, self.progress = Path(out), progress
-        self._print_start()
-        epochs_done = s["epochs"] is not None and self.trainer.epoch >= s["epochs"]
-        if epochs_done:
-            print(f"the run is already at epoch {self.trainer.epoch} of --epochs {s['epochs']}: nothing to train")
-            return
-        try:
-            steps, documents, seconds = self.trainer.run(epochs=s["epochs"], minutes=s["minutes"],
-                                                         eval_every=s["eval_every"], validate=self._validate,
-                                                         progress=progress)
-        except Diverged as error:
-            progress.close()
-            message = str(error)
-            raise Diverged(message if "checkpoint" in message else message + self._kept()) from None
-        progress.close()
-        print(f"trained {counted(steps, 'step')} ({counted(documents, 'document')}) in {seconds:.1f} s: "
-              f"{documents / max(seconds, 1e-9):,.0f} examples/s")
+        self._print_start(out)
+        steps = None if s["epochs"] is None else s["epochs"] * self.steps_per_epoch
+        session = self.loop(steps, s["minutes"], s["eval_every"] or self.steps_per_epoch, out, progress)
+        if session is not None:
+            print(f"trained {counted(session.steps, 'step')} ({counted(session.examples, 'document')}) in "
+                  f"{session.seconds:.1f} s: {session.examples / max(session.seconds, 1e-9):,.0f} examples/s")
 
-    def _validate(self):
-        """Validation loss and accuracy, logged next to the majority baseline; the
-        checkpoint if this is the best accuracy so far (ties: the lower loss)."""
-        t = self.trainer
-        valid = self.splits["valid"]
-        try:
-            loss, accuracy, _ = validation_scores(self.model, self.encoded["valid"], valid.labels)
-        except NotFinite as error:
-            raise Diverged(f"training diverged by step {t.step}: on the validation set {error}; "
-                           f"try a smaller --lr or --clip" + self._kept()) from None
-        if not math.isfinite(loss) or loss > ABSURD_LOSS * math.log(len(self.classes)):
-            raise Diverged(f"training diverged by step {t.step}: the validation loss is {loss:.3g} nats "
-                           f"(guessing uniformly scores {math.log(len(self.classes)):.3f}); try a smaller "
-                           f"--lr or --clip" + self._kept())
-        epoch = t.epoch + t.batch / t.steps_per_epoch
-        train_loss = float(np.mean(t.recent_losses)) if t.recent_losses else math.nan
-        t.recent_losses = []
-        self.history["step"].append(t.step)
-        self.history["epoch"].append(round(epoch, 3))
-        self.history["train_loss"].append(train_loss)
-        self.history["valid_loss"].append(loss)
-        self.history["valid_accuracy"].append(accuracy)
-        best = self.best is None or (accuracy, -loss) > (self.best["accuracy"], -self.best["loss"])
-        if best:
-            self.best = {"step": t.step, "epoch": round(epoch, 3), "accuracy": accuracy, "loss": loss}
-            self.save(self.out)
-        baseline = majority_baseline(self.splits["train"].labels, valid.labels)
-        self.progress.write(f"epoch {epoch:5.2f}  step {t.step:>6}  train loss {train_loss:.4f}  "
-                            f"valid loss {loss:.4f}  accuracy {accuracy:.3f} (majority baseline {baseline:.3f})"
-                            + ("  best, saved" if best else ""))
+    def validate(self):
+        """Validation loss (nats per document) and accuracy, at the epoch this step ends."""
+        loss, accuracy = validation_scores(self.model, self.encoded["valid"], self.splits["valid"].labels)
+        return {"epoch": round(self.step / self.steps_per_epoch, 3), "valid_loss": loss, "valid_accuracy": accuracy}
 
-    def _kept(self):
-        if self.best is None:
-            return "; no checkpoint was written"
-        return f"; the checkpoint {str(self.saved_to)!r} keeps step {self.best['step']}, the best before"
+    def score(self, figures):
+        """The best accuracy; of equal accuracies, the lower loss."""
+        return figures["valid_accuracy"], -figures["valid_loss"]
+
+    def report(self, record, saved):
+        return [f"epoch {self.step / self.steps_per_epoch:5.2f}  step {self.step:>6}  train loss "
+                f"{record['train_loss']:.4f}  valid loss {record['valid_loss']:.4f}  accuracy "
+                f"{record['valid_accuracy']:.3f} (majority baseline {self.baseline:.3f})"
+                + ("  best, saved" if saved else "")]
 
     # ---- checkpoint ----
 
@@ -327,17 +262,15 @@ class ClassifierRun:
             "class_counts": np.bincount(self.splits["train"].labels, minlength=len(self.classes)).tolist(),
             "settings": self.settings,
             "data": self.checksum(),
-            "trainer": self.trainer.state(),
-            "best": self.best,
+            "trainer": self.state(),
+            "best": self.best,                # {"step", "epoch", "valid_loss", "valid_accuracy"}
             "history": self.history,
         }
-        save_checkpoint(out, self.model.params, self.trainer.optimizer.state_dict(),
-                        self.vocab.to_arrays(), config)
-        self.saved_to = Path(out)
+        save_checkpoint(out, self.model.params, self.optimizer.state_dict(), self.vocab.to_arrays(), config)
 
     # ---- the log ----
 
-    def _print_start(self):
+    def _print_start(self, out):
         s, sp = self.settings, self.splits
         train, valid = sp["train"], sp["valid"]
         counts = np.bincount(train.labels, minlength=len(self.classes))
@@ -350,7 +283,7 @@ class ClassifierRun:
             if sp[name] is not None and sp[name].unknown:
                 print(f"      {sp[name].source}: {counted(sp[name].unknown, 'document')} with a label the "
                       f"training file never had: counted as wrong (--ignore-unknown-labels)")
-        lengths = self.trainer.lengths
+        lengths = self.lengths
         unit = "word and punctuation" if s["level"] == "word" else "character"
         print(f"tokens: {s['level']} level ({self.vocab.level}), vocabulary of {len(self.vocab):,} from the "
               f"training documents (min count {s['min_count']}, at most {s['max_vocab']:,}); "
@@ -360,12 +293,12 @@ class ClassifierRun:
         print(f"model: {self.model!r}, {params:,} parameters")
         budget = " and ".join(([counted(s["epochs"], "epoch")] if s["epochs"] else [])
                               + ([counted(s["minutes"], "minute")] if s["minutes"] else []))
-        share = padding_share(lengths, self.trainer.epoch_batches(0))
-        print(f"training for {budget}" + (f", resumed at step {self.trainer.step}" if self.trainer.step else "")
+        share = padding_share(lengths, self.epoch_batches(0))
+        print(f"training for {budget}" + (f", resumed at step {self.step}" if self.step else "")
               + f": batches of {counted(s['batch_size'], 'document')} bucketed by length ({share:.1%} padding), "
-              f"{counted(self.trainer.steps_per_epoch, 'step')} per epoch, Adam lr {s['lr']:g}, clip {s['clip']:g}; "
+              f"{counted(self.steps_per_epoch, 'step')} per epoch, Adam lr {s['lr']:g}, clip {s['clip']:g}; "
               f"validation every " + (counted(s["eval_every"], "step") if s["eval_every"] else "epoch"))
-        print(f"checkpoint: {self.out}", flush=True)
+        print(f"checkpoint: {out}", flush=True)
 
     def finish(self):
         """Load the best checkpoint and evaluate it on the test file (or the validation split)."""
@@ -374,9 +307,8 @@ class ClassifierRun:
             return
         Checkpoint(self.saved_to, kind=CHECKPOINT_KIND).load_params_into(self.model.params)
         b = self.best
-        baseline = majority_baseline(self.splits["train"].labels, self.splits["valid"].labels)
-        print(f"best validation accuracy {b['accuracy']:.3f} (majority baseline {baseline:.3f}; loss "
-              f"{b['loss']:.4f}) at step {b['step']} (epoch {b['epoch']:g}), saved in {self.saved_to}")
+        print(f"best validation accuracy {b['valid_accuracy']:.3f} (majority baseline {self.baseline:.3f}; loss "
+              f"{b['valid_loss']:.4f}) at step {b['step']} (epoch {b['epoch']:g}), saved in {self.saved_to}")
         name = "test" if self.splits["test"] is not None else "valid"
         split = self.splits[name]
         p = predict_proba(self.model, self.encoded[name])

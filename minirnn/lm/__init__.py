@@ -5,7 +5,8 @@ in the order the data moves:
     (minirnn/vocab.py, shared with the other jobs: text -> tokens -> ids)
     windows.py    ids -> training windows (T, B) and validation lanes
     model.py      Embedding -> recurrent layers -> Linear; its validation loss; loading it back
-    train.py      the training loop: forward, loss, backward, clip, Adam, checkpoint
+    train.py      the training step (forward, loss, backward, clip, Adam), the validation,
+                  the checkpoint (the loop itself: minirnn/toolkit/training.py)
     generate.py   prime with a prompt, then sample one token at a time
     settings.py   the defaults of `minirnn train` and how they were chosen
     report.py     the loss-curve plot

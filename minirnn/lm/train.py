@@ -19,16 +19,15 @@ backward returns, is thrown away, so nothing flows into the previous window:
     x, y, first = lane_windows(train, T, B, step)     the step-th window of every lane
     logits, state = model.forward(x, None if first else state)
 
-A run that diverges (a NaN or an inf anywhere in the forward pass, the gradients or the
-update, or a validation loss that is not finite or is absurdly large) stops with
-"training diverged at step N ... try a smaller --lr or --clip", and the checkpoint keeps
-the last step whose validation was good.
+The loop around the step (the budget, the progress, Ctrl-C, when to validate, keeping the
+best checkpoint, and the one rule for a diverging run) is minirnn/toolkit/training.py,
+shared with `minirnn classify train`; this file holds what is the language model's own.
 
 Every ``--eval-every`` steps, and once at the end: the validation loss in nats and bits
 per token on a fixed slice of the validation text, a short sample, and the checkpoint,
-written only when that loss is the best so far. The checkpoint holds the parameters,
-Adam's state, the vocabulary, the settings, the step and both random generators, so
-``--resume`` continues a run exactly (bit for bit) as if it had never stopped.
+written only when that loss is the best so far. The checkpoint holds the parameters, Adam's
+state, the vocabulary, the settings, the step and both random generators, so ``--resume``
+continues a run exactly (bit for bit) as if it had never stopped.
 
 With no arguments: a character-level GRU on the built-in corpus, for 2.5 minutes.
 Around the loop: the options are read in cli.py, the settings resolved in settings.py,
@@ -36,7 +35,6 @@ the progress shown by minirnn/toolkit/progress.py and the loss curve drawn by re
 """
 import math
 import shlex
-import time
 from pathlib import Path
 
 import numpy as np
@@ -53,14 +51,13 @@ from minirnn.losses import softmax_cross_entropy
 from minirnn.optim import Adam
 from minirnn.toolkit.progress import Progress
 from minirnn.toolkit.threads import blas_threads
+from minirnn.toolkit.training import TrainingLoop
 from minirnn.toolkit.validate import counted
 from minirnn.vocab import Vocabulary
 
 UNIT = {"char": "char", "word": "word"}             # "bits per char", "bits per word"
 TEMPERATURES = (0.3, 0.8, 1.2)                      # the closing samples, after greedy
 EVAL_LANES = 64                                     # validation reads its slice in 64 lanes
-ABSURD_LOSS = 10                                    # a validation loss above 10 log V nats per token
-                                                    # (ten times a uniform guess's) means divergence
 
 
 def train_command(args):
@@ -74,25 +71,20 @@ def train_command(args):
     return 130 if run.interrupted else 0          # 128 + SIGINT, as a shell reports Ctrl-C
 
 
-class TrainingRun:
-    """Everything a run holds: data, model, optimiser, random generators, step, history.
+class TrainingRun(TrainingLoop):
+    """Everything a run holds: data, model, optimiser, random generators; from TrainingLoop
+    the step, the training time, the history and the best validation.
 
     What a checkpoint saves, and ``start`` restores from one for --resume.
     """
 
     def __init__(self, settings, data, model_config, model, optimizer, batch_rng):
+        super().__init__(outcomes=len(data.vocab), unit=UNIT[settings["level"]])
         self.settings, self.data, self.model, self.optimizer = settings, data, model, optimizer
         self.model_config = model_config            # the dict build_model made the model from
         self.batch_rng = batch_rng                  # draws the windows
-        self.unit = UNIT[settings["level"]]
         self.valid_ids = data.valid[:settings["valid_tokens"]]
-        self.step = 0
-        self.seconds = 0.0                          # training time, summed over sessions
-        self.best_valid_loss, self.best_step = math.inf, None
-        self.saved_to = None                        # the checkpoint of the best step so far
-        self.interrupted = False                    # stopped by Ctrl-C
         self.carried = None                         # --carry-state: the state the last window ended in
-        self.history = {"step": [], "train_loss": [], "valid_loss": [], "seconds": []}
 
     @classmethod
     def start(cls, settings, checkpoint=None, backend="numba"):
@@ -130,110 +122,58 @@ class TrainingRun:
         self.batch_rng.bit_generator.state = saved["rng"]["batches"]
         dropout_rng(self.model).bit_generator.state = saved["rng"]["dropout"]
         self.step, self.seconds, self.history = saved["step"], saved["seconds"], saved["history"]
-        self.best_valid_loss, self.best_step = saved["valid_loss"], saved["step"]
+        self.best = {"step": saved["step"], "valid_loss": saved["valid_loss"]}    # saved only when best
         self.saved_to = Path(checkpoint.path)
         if self.settings["carry_state"] and checkpoint.carried:
             names = self.model.modules["rnn"].state_names
             parts = tuple(checkpoint.carried[name] for name in names)
             self.carried = parts if len(parts) > 1 else parts[0]
 
-    # ---- the loop ----
+    # ---- the step and the validation; the loop is minirnn/toolkit/training.py ----
 
     def train_step(self):
-        """One minibatch: forward, loss, backward, clip, Adam. Returns the loss in nats."""
+        """One minibatch: forward, loss, backward, clip, Adam. Returns (loss in nats, tokens)."""
         s = self.settings
-        try:
-            if s["carry_state"]:                                      # truncated BPTT, state carried
-                x, y, first = lane_windows(self.data.train, s["nchars"], s["batch_size"], self.step)
-                logits, state = self.model.forward(x, None if first else self.carried)   # (T, B, V)
-            else:                                                     # every window from zeros
-                x, y = random_windows(self.data.train, s["nchars"], s["batch_size"], self.batch_rng)
-                logits, state = self.model.forward(x)                 # (T, B, V)
-            loss, dlogits = softmax_cross_entropy(logits, y)
-            self.model.backward(dlogits)                              # stops at the window's first step
-            clip_grad_norm(self.model.grads, s["clip"])               # refuses a NaN or inf gradient
-            self.optimizer.step(self.model.grads)                     # refuses to write NaN or inf
-        except FloatingPointError as error:                           # the diagnosis, in the run's terms
-            raise self._diverged(self.step + 1, str(error)) from None
+        if s["carry_state"]:                                      # truncated BPTT, state carried
+            x, y, first = lane_windows(self.data.train, s["nchars"], s["batch_size"], self.step)
+            logits, state = self.model.forward(x, None if first else self.carried)   # (T, B, V)
+        else:                                                     # every window from zeros
+            x, y = random_windows(self.data.train, s["nchars"], s["batch_size"], self.batch_rng)
+            logits, state = self.model.forward(x)                 # (T, B, V)
+        loss, dlogits = softmax_cross_entropy(logits, y)
+        self.model.backward(dlogits)                              # stops at the window's first step
+        clip_grad_norm(self.model.grads, s["clip"])               # refuses a NaN or inf gradient
+        self.optimizer.step(self.model.grads)                     # refuses to write NaN or inf
         self.carried = state
         self.step += 1
-        return loss
-
-    def _diverged(self, step, what):
-        kept = (f"; the checkpoint keeps step {self.best_step}, the last good one" if self.saved_to
-                else "; no checkpoint was written")
-        return ValueError(f"training diverged at step {step}: {what}{kept}; try a smaller --lr or --clip")
+        return loss, x.size
 
     def train(self, out, progress):
         """Train until the step or time budget is spent, validating on the way."""
         s = self.settings
         self._print_start(out)
-        if s["steps"] is not None and self.step >= s["steps"]:
-            print(f"the run is already at step {self.step} of --steps {s['steps']}: nothing to train")
-            return
-        deadline = None if s["minutes"] is None else time.perf_counter() + 60 * s["minutes"]
-        tokens_per_step = s["nchars"] * s["batch_size"]
-        session_steps, train_seconds, eval_seconds = 0, 0.0, 0.0
-        interval_losses = []                  # training losses since the last validation
-        smooth = None
-        try:
-            while s["steps"] is None or self.step < s["steps"]:
-                # stop early enough for the closing validation to fit in the budget
-                step_seconds = train_seconds / session_steps if session_steps else 0.0
-                if deadline is not None and time.perf_counter() + eval_seconds + step_seconds >= deadline:
-                    break
-                began = time.perf_counter()
-                loss = self.train_step()
-                took = time.perf_counter() - began
-                train_seconds += took
-                self.seconds += took
-                session_steps += 1
-                interval_losses.append(loss)
-                smooth = loss if smooth is None else 0.95 * smooth + 0.05 * loss
-                progress.update(self.step, f"step {self.step}, loss {bits(smooth):.3f} bits, "
-                                           f"{session_steps * tokens_per_step / train_seconds:,.0f} tokens/s")
-                if self.step % s["eval_every"] == 0:
-                    eval_seconds = self._validate(out, interval_losses, progress)
-                    interval_losses = []
-        except KeyboardInterrupt:             # the step may be half done: keep the checkpoint as it is
-            self.interrupted = True
-            progress.write(f"interrupted at step {self.step}" + (
-                f"; the checkpoint keeps step {self.best_step}, the best validated" if self.saved_to else
-                f", before the first validation (at step {s['eval_every']}): no checkpoint was written"))
-            interval_losses = []
-        if interval_losses:                   # the closing validation, unless the last step had one
-            eval_seconds = self._validate(out, interval_losses, progress)
-        progress.close()
-        print(f"trained {counted(session_steps, 'step')} in {train_seconds:.1f} s "
-              f"({session_steps * tokens_per_step / max(train_seconds, 1e-9):,.0f} tokens/s); "
-              f"validation took {eval_seconds:.1f} s each")
+        session = self.loop(s["steps"], s["minutes"], s["eval_every"], out, progress)
+        if session is not None:
+            print(f"trained {counted(session.steps, 'step')} in {session.seconds:.1f} s "
+                  f"({session.examples / max(session.seconds, 1e-9):,.0f} tokens/s); "
+                  f"validation took {session.validation_seconds:.1f} s each")
 
-    def _validate(self, out, interval_losses, progress):
-        """Validation loss, a short sample, the checkpoint if best; returns the seconds it took."""
-        began = time.perf_counter()
-        s = self.settings
-        try:
-            valid_loss = evaluate(self.model, self.valid_ids, s["nchars"], EVAL_LANES)
-        except FloatingPointError as error:
-            raise self._diverged(self.step, f"validation failed: {error}") from None
-        absurd = ABSURD_LOSS * math.log(len(self.data.vocab))
-        if not valid_loss <= absurd:                                  # NaN fails this too
-            raise self._diverged(self.step, f"the validation loss is {valid_loss:.4g} nats per {self.unit}, "
-                                 f"above {absurd:.3g} (ten times a uniform guess's)")
-        train_loss = float(np.mean(interval_losses))
-        for key, value in (("step", self.step), ("train_loss", train_loss),
-                           ("valid_loss", valid_loss), ("seconds", round(self.seconds, 3))):
-            self.history[key].append(value)
-        best = valid_loss < self.best_valid_loss
-        if best:
-            self.best_valid_loss, self.best_step = valid_loss, self.step
-            self.save(out)
+    def validate(self):
+        """The validation loss in nats per token, on the fixed slice of the validation text."""
+        return {"valid_loss": evaluate(self.model, self.valid_ids, self.settings["nchars"], EVAL_LANES),
+                "seconds": round(self.seconds, 3)}
+
+    def report(self, record, saved):
+        """The log of a validation: the losses in bits per token, and a short sample."""
+        s, train, valid = self.settings, record["train_loss"], record["valid_loss"]
         sample = self.sample(s["prompt"], length=SAMPLE_LENGTH[s["level"]] // 3, temperature=0.8,
                              seed=s["seed"] + self.step, stop_at_eos=True)
-        progress.write(f"step {self.step:>6}  train {bits(train_loss):.3f}  valid {bits(valid_loss):.4f} "
-                       f"bits/{self.unit} ({self._nats_and_perplexity(valid_loss)})" + ("  best, saved" if best else ""))
-        progress.write("    " + (s["prompt"] + sample).replace("\n", "\n    "))
-        return time.perf_counter() - began
+        line = (f"step {self.step:>6}  train {bits(train):.3f}  valid {bits(valid):.4f} bits/{self.unit} "
+                f"({self._nats_and_perplexity(valid)})" + ("  best, saved" if saved else ""))
+        return [line, "    " + (s["prompt"] + sample).replace("\n", "\n    ")]
+
+    def status(self, loss, rate):
+        return f"step {self.step}, loss {bits(loss):.3f} bits, {rate:,.0f} tokens/s"
 
     def _nats_and_perplexity(self, nats):
         """'1.4134 nats', and at word level the perplexity, exp(nats): word-level language models
@@ -261,8 +201,8 @@ class TrainingRun:
             "data": self.data.checksum(),
             "step": self.step,
             "seconds": self.seconds,
-            "valid_loss": self.best_valid_loss,
-            "valid_bits": bits(self.best_valid_loss),
+            "valid_loss": self.best["valid_loss"],
+            "valid_bits": bits(self.best["valid_loss"]),
             "history": self.history,
             "rng": {"batches": self.batch_rng.bit_generator.state,
                     "dropout": dropout_rng(self.model).bit_generator.state},
@@ -273,7 +213,6 @@ class TrainingRun:
             carried = dict(zip(rnn.state_names, rnn.state_parts(self.carried)))
         save_checkpoint(out, self.model.params, self.optimizer.state_dict(),
                         self.data.vocab.to_arrays(), config, carried=carried)
-        self.saved_to = Path(out)
 
     def _print_start(self, out):
         s, data = self.settings, self.data
@@ -302,8 +241,9 @@ class TrainingRun:
             print("no checkpoint was written")
             return
         Checkpoint(out).load_params_into(self.model.params)
-        print(f"best validation loss {bits(self.best_valid_loss):.4f} bits/{self.unit} "
-              f"({self._nats_and_perplexity(self.best_valid_loss)}) at step {self.best_step}, saved in {out}")
+        best = self.best["valid_loss"]
+        print(f"best validation loss {bits(best):.4f} bits/{self.unit} "
+              f"({self._nats_and_perplexity(best)}) at step {self.best['step']}, saved in {out}")
         source = self.data.source if s["text"] is None else Path(s["text"]).name
         title = f"{s['layers']} x {s['cell'].upper()}({s['hidden_size']}), {s['level']} level, {source}"
         plot = plot_losses(self.history, bits(unigram_entropy(self.data.train)), self.unit, title, out)

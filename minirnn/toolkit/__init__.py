@@ -11,6 +11,7 @@ the jobs (``lm``, ``classify``, ``inspect``) call on:
     atomic.py       writing files so that none is ever left half-written
     checkpoint.py   saving a model, its optimizer and vocabulary, and resuming from them
     progress.py     the progress bar (tqdm) or plain progress lines
+    training.py     the training loop every job shares: budget, Ctrl-C, validation, divergence
     threads.py      how many BLAS threads a command uses
     docstrings.py   the built-in text: the docstrings of Python's standard library
     gradcheck/      the gradient checker made robust (minirnn/gradcheck.py holds the idea):

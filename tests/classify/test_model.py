@@ -6,9 +6,11 @@
 - padding never changes the model's output for a sequence: a document alone, or padded
   in a batch with longer ones, gets the same logits (hypothesis);
 - the same model in PyTorch with packed sequences gives the same logits and gradients;
-- diverged weights raise NotFinite, never a layer's message about an internal array,
-  and no RuntimeWarning escapes.
+- diverged weights raise FloatingPointError naming the layer (as minirnn.Sequential does),
+  never a layer's message about an internal array, and no RuntimeWarning escapes;
+- the Classifier's params are the layers' own arrays, under the names checkpoints use.
 """
+import re
 import warnings
 
 import numpy as np
@@ -16,7 +18,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from minirnn.classify.batches import pad_batch
-from minirnn.classify.model import Classifier, NotFinite, model_config
+from minirnn.classify.model import Classifier, model_config
 from minirnn.gradcheck import check_gradients
 from minirnn.interop import to_torch_state_dict
 from minirnn.losses import softmax_cross_entropy
@@ -124,15 +126,26 @@ def test_same_as_pytorch_with_packed_sequences(cell, pool):
                                rtol=1e-8, atol=1e-12)
 
 
-@pytest.mark.parametrize("where", ["embed.E", "rnn.W_l0", "head.W"])
-def test_diverged_weights_raise_not_finite_without_warnings(where):
+@pytest.mark.parametrize("where, layer", [("embed.E", "'embed' (Embedding)"), ("rnn.W_l0", "'rnn' (GRU)"),
+                                          ("head.W", "'head' (Linear)")])
+def test_diverged_weights_raise_floating_point_error_without_warnings(where, layer):
     model = Classifier(config())
     ids, lengths = ragged_batch(np.random.default_rng(0), [4, 2])
     model.params[where][...] = np.inf if where == "head.W" else np.nan    # what a diverged update leaves
     with warnings.catch_warnings():
         warnings.simplefilter("error")                                 # a RuntimeWarning would fail here
-        with pytest.raises(NotFinite, match="hold NaN or inf"):
+        with pytest.raises(FloatingPointError, match=re.escape(f"NaN or inf in the output of {layer}")):
             model.forward(ids, lengths)
+
+
+def test_params_are_the_layers_own_arrays_under_checkpoint_names():
+    model = Classifier(config(bidirectional=True))
+    assert model.params["embed.E"] is model.embed.params["E"]
+    assert model.params["rnn.H_l0_reverse"] is model.rnn.params["H_l0_reverse"]
+    assert model.params["head.b"] is model.head.params["b"]
+    assert model.grads.keys() == model.params.keys()
+    model.training = False                                             # reaches every layer
+    assert not model.training and not model.rnn.training and not model.head.training
 
 
 def test_config_is_checked():
