@@ -193,24 +193,32 @@ def model_config(vocab_size, num_classes, embed_size=128, cell="gru", hidden_siz
     return config
 
 
-def predict_proba(model, sequences, batch_size=256):
-    """Class probabilities for many documents, the model not learning.
+def predict_log_proba(model, sequences, batch_size=256):
+    """Class log-probabilities for many documents, the model not learning: log-softmax of
+    the logits, finite where a probability would round to 0 (a confident miss's loss is
+    its true 1,063 nats, not inf). Losses are read from these, never from log(p).
 
-    sequences: a list of n id arrays. Returns p (n, C) float64, in the order given.
+    sequences: a list of n id arrays. Returns log p (n, C) float64, in the order given.
     Documents are batched by length, so little time goes to padding. Dropout is off
     while predicting; ``model.training`` is restored afterwards. Raises NotFinite.
     """
     was_training = model.training
     model.training = False
-    probabilities = np.empty((len(sequences), model.config["num_classes"]))   # (n, C)
+    log_p = np.empty((len(sequences), model.config["num_classes"]))            # (n, C)
     try:
         for index in sorted_batches([len(s) for s in sequences], batch_size):
             ids, lengths = pad_batch([sequences[i] for i in index])            # (T, B), (B,)
             logits = model.forward(ids, lengths).astype(np.float64)            # (B, C)
-            probabilities[index] = np.exp(log_softmax(logits))
+            log_p[index] = log_softmax(logits)
     finally:
         model.training = was_training
-    return probabilities
+    return log_p
+
+
+def predict_proba(model, sequences, batch_size=256):
+    """Class probabilities for many documents: p (n, C) float64, each row summing to 1;
+    exp of ``predict_log_proba``, whose arguments it takes."""
+    return np.exp(predict_log_proba(model, sequences, batch_size))
 
 
 def load_classifier(path, backend="numba"):

@@ -39,7 +39,8 @@ def predict_command(args):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]
         if args.data is not None:
-            layout = saved_layout(settings, args.label_column, args.text_columns, args.header, args.sep)
+            layout = saved_layout(settings, args.label_column, args.text_columns, args.header, args.sep,
+                                  args.quotes)
             data = read_labelled_file(args.data, layout, class_names=None, need_labels=False)
             texts, lines, source = data.texts, data.lines, data.path
             if args.text:

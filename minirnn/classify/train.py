@@ -32,9 +32,9 @@ import numpy as np
 
 from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.classify.batches import bucket_batches, encode_texts, pad_batch, padding_share
-from minirnn.classify.data import Layout, read_splits
-from minirnn.classify.evaluate import classification_report, plot_confusion
-from minirnn.classify.model import CHECKPOINT_KIND, Classifier, NotFinite, model_config, predict_proba
+from minirnn.classify.data import read_splits, saved_layout
+from minirnn.classify.evaluate import classification_report, confusion_plot_path, plot_confusion
+from minirnn.classify.model import CHECKPOINT_KIND, Classifier, NotFinite, model_config, predict_log_proba
 from minirnn.classify.settings import LEVELS, checkpoint_path, resolve_settings
 from minirnn.clip import clip_grad_norm
 from minirnn.losses import softmax_cross_entropy
@@ -171,12 +171,11 @@ class Trainer:
 
 def validation_scores(model, sequences, labels):
     """(mean loss in nats over the rows with a known label, accuracy over all rows, p (n, C))."""
-    p = predict_proba(model, sequences)                             # (n, C)
+    log_p = predict_log_proba(model, sequences)                     # (n, C) from the logits
     known = labels >= 0
-    with np.errstate(divide="ignore"):                              # p = 0 gives an infinite loss
-        loss = float(-np.log(p[known, labels[known]]).mean()) if known.any() else math.nan
-    accuracy = float((p.argmax(axis=1) == labels).mean())
-    return loss, accuracy, p
+    loss = float(-log_p[known, labels[known]].mean()) if known.any() else math.nan
+    accuracy = float((log_p.argmax(axis=1) == labels).mean())
+    return loss, accuracy, np.exp(log_p)
 
 
 def majority_baseline(train_labels, labels):
@@ -216,8 +215,7 @@ class ClassifierRun:
     def start(cls, settings, checkpoint=None, backend="numba"):
         """A new run from ``settings``, or the run saved in ``checkpoint``, continued."""
         s = settings
-        layout = Layout(s["label_column"], None if s["text_columns"] is None else tuple(s["text_columns"]),
-                        s["header"], s["sep"])
+        layout = saved_layout(s)                      # the layout options, as evaluate and predict read them
         classes, splits = read_splits(*(_shown(s[key]) for key in ("train", "valid", "test")), layout,
                                       _shown(s["class_names"]), s["ignore_unknown_labels"], s["seed"])
         if checkpoint is None:
@@ -379,12 +377,12 @@ class ClassifierRun:
               f"{b['loss']:.4f}) at step {b['step']} (epoch {b['epoch']:g}), saved in {self.saved_to}")
         name = "test" if self.splits["test"] is not None else "valid"
         split = self.splits[name]
-        p = predict_proba(self.model, self.encoded[name])
-        report = classification_report(split.labels, p, self.classes,
+        log_p = predict_log_proba(self.model, self.encoded[name])
+        report = classification_report(split.labels, log_p, self.classes,
                                        majority_baseline(self.splits["train"].labels, split.labels))
         print(f"\n{'test' if name == 'test' else 'validation'} set: {split.source}")
         print(report.table())
-        plot = plot_confusion(report, self.saved_to.with_name(self.saved_to.stem + "-confusion.png"),
+        plot = plot_confusion(report, confusion_plot_path(self.saved_to),
                               title=f"{Path(split.source).name if name == 'test' else 'validation'}: "
                                     f"{_describe(self.model.config)}")
         if plot is not None:
