@@ -19,6 +19,7 @@ from minirnn.toolkit.atomic import atomic_write, check_writable
 from minirnn.classify.batches import encode_texts
 from minirnn.classify.data import read_labelled_file, saved_layout
 from minirnn.classify.model import NotFinite, load_classifier, predict_proba
+from minirnn.toolkit.textfile import read_standard_input
 from minirnn.toolkit.threads import blas_threads
 from minirnn.toolkit.validate import counted
 
@@ -51,7 +52,7 @@ def predict_command(args):
                 raise ValueError(f"--text number {empty[0]} is empty; give some text to classify")
             texts, lines, source = args.text, None, "--text"
         else:
-            texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+            texts = [line.rstrip("\r") for line in read_standard_input().split("\n") if line.strip()]
             if not texts:
                 raise ValueError("no text to classify: give --text, --data FILE, or lines on standard input")
             lines, source = None, "standard input"

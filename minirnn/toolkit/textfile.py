@@ -3,7 +3,8 @@ line for each way it can go wrong; a file name shown whatever bytes it holds; an
 terminal that takes any text.
 
 Every job reads its files through ``read_text``: the language model's ``--text``, the
-classifier's CSV/TSV and classes files, the text ``minirnn inspect`` colours.
+classifier's CSV/TSV and classes files, the text ``minirnn inspect`` colours; and
+standard input (``classify predict``'s lines) through ``read_standard_input``.
 
 File names on Linux are bytes. Python keeps the bytes that are not UTF-8 (a name
 written on a Latin-1 system, say) as lone "surrogate" characters (PEP 383), which
@@ -116,3 +117,19 @@ def tolerant_output(stream=None):
         yield
     finally:
         stream.reconfigure(errors=errors)
+
+
+def read_standard_input(stream=None):
+    """All of standard input as text, decoded as the stream says (its encoding and errors:
+    a UTF-8 locale's "strict", or "surrogateescape" under the C locale). Raises ValueError
+    naming the line for bytes the encoding cannot read."""
+    stream = sys.stdin if stream is None else stream
+    raw = getattr(stream, "buffer", None)
+    if raw is None:                                    # already text (a StringIO, say)
+        return stream.read()
+    data = raw.read()
+    try:
+        return data.decode(stream.encoding or "utf-8", stream.errors or "strict")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"standard input, line {_line(data, error.start)}: byte {data[error.start]:#04x} "
+                         f"(at byte offset {error.start}) is not {error.encoding} text") from None

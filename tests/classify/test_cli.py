@@ -313,3 +313,12 @@ def test_a_stray_quote_that_merges_rows_is_a_one_line_warning(run, tmp_path, cap
                  "--quotes", "none"]) == 0
     captured = capsys.readouterr()
     assert captured.err == "" and len(list(csv.reader(io.StringIO(captured.out)))) == 1 + 4
+
+
+def test_standard_input_that_is_not_its_encoding_names_the_line(run):
+    done = subprocess.run([sys.executable, "-m", "minirnn", "classify", "predict", "--checkpoint",
+                           str(run["checkpoint"]), "--backend", "numpy"], input=b"the rocket\r\ncaf\xe9\n",
+                          capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr == (b"minirnn classify: error: standard input, line 2: byte 0xe9 "
+                           b"(at byte offset 15) is not utf-8 text\n")

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from minirnn.toolkit.textfile import printable, read_text, tolerant_output
+from minirnn.toolkit.textfile import printable, read_standard_input, read_text, tolerant_output
 
 
 def test_bom_and_windows_line_ends_are_dropped(tmp_path):
@@ -69,3 +69,15 @@ def test_tolerant_output_writes_any_text_to_any_encoding():
         stream.flush()
     assert raw.getvalue() == b"caf\\xe9 \\u20ac caf\xe9.txt\n"   # escapes; the name's own byte back
     assert stream.errors == "strict"                              # put back afterwards
+
+
+@pytest.mark.parametrize("errors, expected", [("strict", None), ("surrogateescape", "one\ncaf\udce9\n")])
+def test_standard_input_is_decoded_as_the_stream_says(errors, expected):
+    stream = io.TextIOWrapper(io.BytesIO(b"one\ncaf\xe9\n"), encoding="utf-8", errors=errors)
+    if expected is None:
+        with pytest.raises(ValueError, match=r"^standard input, line 2: byte 0xe9 \(at byte offset 7\) "
+                                             r"is not utf-8 text$"):
+            read_standard_input(stream)
+    else:
+        assert read_standard_input(stream) == expected
+    assert read_standard_input(io.StringIO("text\n")) == "text\n"
