@@ -13,11 +13,13 @@ import argparse
 import os
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 
 from minirnn.toolkit import argtypes as types
 from minirnn.toolkit.atomic import check_writable
+from minirnn.toolkit.textfile import tolerant_output
 from minirnn.classify import cli as classify_cli
 from minirnn.inspect import cli as inspect_cli
 from minirnn.lm import cli as lm_cli
@@ -155,7 +157,7 @@ def add_gradcheck_arguments(p):
                    help="instead of one check, the largest relative error of each array for eps from "
                         "1e-1 to 1e-10, in float64 and float32, and why it draws a V")
     p.add_argument("--plot", metavar="FILE", help="with --sweep-eps: draw the sweep to this PNG")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=types.seed, default=0, help="random seed (default 0)")
     p.set_defaults(run=gradcheck_command)
 
 
@@ -192,17 +194,36 @@ def build_parser():
     return parser
 
 
+def _one_line_warnings(name, show):
+    """A warnings.showwarning that prints our own warnings (a UserWarning, such as the
+    classifier's data.DataWarning: a file that reads, but maybe not as meant) as one line
+    "minirnn classify: warning: ...", and leaves the others to ``show``."""
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, UserWarning):
+            print(f"{name}: warning: {message}", file=sys.stderr)
+        else:
+            show(message, category, filename, lineno, file, line)
+    return showwarning
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    name = f"minirnn {args.command}"
     try:
-        return args.run(args)
+        # any text reaches the terminal: a file name's stray bytes, an 'é' on an ASCII terminal
+        with tolerant_output(), warnings.catch_warnings():
+            warnings.showwarning = _one_line_warnings(name, warnings.showwarning)
+            return args.run(args)
     except BrokenPipeError:      # the reader stopped early (`... | head`): not an error of ours
         # as the Python docs advise (library/signal.html, "Note on SIGPIPE"): send what is still
         # buffered to devnull, so that the interpreter's flush at exit does not fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (ValueError, TypeError, OSError, FloatingPointError) as e:     # one line, never a traceback
-        print(f"minirnn {args.command}: error: {e}", file=sys.stderr)
+        print(f"{name}: error: {e}", file=sys.stderr)
+        return 2
+    except MemoryError as e:     # NumPy's "Unable to allocate 894. GiB for an array with shape ..."
+        print(f"{name}: error: out of memory ({e}); give smaller sizes", file=sys.stderr)
         return 2
 
 

@@ -19,10 +19,11 @@ from minirnn.classify.batches import bucket_batches, encode_texts, pad_batch
 from minirnn.classify.data import Layout, read_labelled_file, read_splits, stratified_split
 from minirnn.classify.dataset import docstring_topics
 from minirnn.classify.evaluate import classification_report
-from minirnn.classify.model import Classifier, load_classifier, model_config, predict_proba
+from minirnn.classify.model import Classifier, load_classifier, model_config, predict_log_proba, predict_proba
 from minirnn.classify.predict import predict_texts
 from minirnn.classify.train import Trainer
 
 __all__ = ["Classifier", "Layout", "Trainer", "bucket_batches", "classification_report", "docstring_topics",
-           "encode_texts", "load_classifier", "model_config", "pad_batch", "predict_proba", "predict_texts",
+           "encode_texts", "load_classifier", "model_config", "pad_batch", "predict_log_proba",
+           "predict_proba", "predict_texts",
            "read_labelled_file", "read_splits", "stratified_split"]

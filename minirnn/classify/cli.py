@@ -48,9 +48,15 @@ def add_layout_arguments(group, training):
     """The options that say how to read a CSV/TSV file. In training their defaults are
     DEFAULTS'; in evaluate and predict, what the checkpoint was trained with."""
     saved = "" if training else "; default: as in training"
-    group.add_argument("--sep", metavar="CHAR",
+    group.add_argument("--sep", metavar="CHAR", type=types.separator,
                        help="the field delimiter, e.g. ';' or tab (default: a tab for .tsv and .tab "
                             "files, a comma otherwise" + (")" if training else ", or as in training)"))
+    group.add_argument("--quotes", choices=["csv", "none"],
+                       help="csv: double quotes group a field, which may then hold the delimiter, line "
+                            "breaks and doubled quotes, as spreadsheets write them; none: a quote is a "
+                            "plain character and every line is a row (default: none for a tab "
+                            "delimiter, where quoting is rare, csv otherwise" + (")" if training else
+                                                                                  "; or as in training)")),
     if training:
         group.add_argument("--no-header", dest="header", action="store_false", default=None,
                            help="the first row is data, not column names; columns are then "
@@ -71,7 +77,8 @@ def add_train_arguments(p):
     d = DEFAULTS
     data = p.add_argument_group("data")
     data.add_argument("--train", metavar="FILE",
-                      help="a CSV or TSV file of labelled text, UTF-8 (required unless --resume)")
+                      help="a CSV or TSV file of labelled text, UTF-8 or UTF-16 with its mark "
+                           "(required unless --resume)")
     data.add_argument("--valid", metavar="FILE",
                       help="a validation file in the same layout (default: hold out a stratified, "
                            "seeded 10%% of --train)")
@@ -89,7 +96,7 @@ def add_train_arguments(p):
     tokens.add_argument("--level", choices=["word", "char"],
                         help="word: lowercased words and punctuation marks; char: characters "
                              f"(default {d['level']})")
-    tokens.add_argument("--max-vocab", type=types.positive_int, metavar="V",
+    tokens.add_argument("--max-vocab", type=types.vocab_size, metavar="V",
                         help="keep at most V token ids, the 3 reserved ones included; rarer tokens "
                              f"become <unk> (default {d['max_vocab']:,})")
     tokens.add_argument("--min-count", type=types.positive_int, metavar="K",
@@ -131,7 +138,7 @@ def add_train_arguments(p):
                           "--minutes is not given)")
     opt.add_argument("--minutes", type=types.positive_float,
                      help="stop training after this many minutes, validation included")
-    opt.add_argument("--seed", type=int,
+    opt.add_argument("--seed", type=types.seed,
                      help=f"seeds the hold-out, the weights, the batches and dropout (default {d['seed']})")
 
     report = p.add_argument_group("validation, checkpoint")
@@ -171,7 +178,7 @@ def add_evaluate_arguments(p):
 
 def add_predict_arguments(p):
     add_checkpoint_argument(p)
-    p.add_argument("--text", action="append", metavar="TEXT",
+    p.add_argument("--text", action="append", metavar="TEXT", type=types.utf8_text,
                    help="a text to classify (repeat for several)")
     p.add_argument("--data", metavar="FILE",
                    help="classify every row of this CSV or TSV file (its text columns)")

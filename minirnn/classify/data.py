@@ -4,10 +4,23 @@
                                 -> classes (from the training file) -> label ids (n,)
                                 -> training / validation split (stratified, seeded)
 
-A file is read with the standard library's csv module (quoted fields, embedded line
-breaks, doubled quotes: whatever a spreadsheet writes), as UTF-8 with or without a
-byte-order mark. The delimiter follows the file's extension (``.tsv`` and ``.tab`` a tab,
-anything else a comma) unless ``sep`` says otherwise.
+A file is read with the standard library's csv module, as UTF-8 with or without a
+byte-order mark, or as UTF-16 with its mark (a spreadsheet's "Unicode text" export). The
+delimiter follows the file's extension (``.tsv`` and ``.tab`` a tab, anything else a
+comma) unless ``sep`` says otherwise. A field may be as long as the file.
+
+Quotes (``quotes``): in a CSV file a quoted field may hold commas, line breaks and doubled
+quotes, as spreadsheets write them (``"she said ""hi"", and left"``). In a TSV file (a
+tab delimiter) a quote is a plain character and every line is one row: tab-separated
+files rarely quote (the IANA text/tab-separated-values format has no quoting, and BERT's
+GLUE readers, run_classifier.py's ``_read_tsv``, read their TSV files with no quote
+character), and a text that opens a quote and never closes it would otherwise swallow
+every row after it. ``quotes="csv"`` reads a TSV that was quoted (by a spreadsheet or
+pandas), ``quotes="none"`` a CSV whose quotes are plain characters. With quotes on, a
+quote that never closes, or closes in the middle of a field, is an error naming the
+line where it opened; a quoted field whose line breaks hold lines that look like rows
+(holding the delimiter) gets a ``DataWarning`` naming its lines (a spreadsheet's cell
+may hold such lines too, so it is not an error).
 
 Columns are chosen by name (with a header, the default: columns ``label`` and ``text``)
 or by 1-based number (``"1"``, ``"3"``); without a header the label is column 1 and the
@@ -16,25 +29,44 @@ AG News's title and description are. Labels are strings as written (surrounding 
 cut); with ``class_names`` (AG News's classes.txt, one name per line) an integer label k
 is the k-th name.
 
+The classes, and so the class ids a checkpoint stores, come in one documented order that
+depends on the labels alone (never on Python's hash seed): when every label is a plain
+integer as Python writes it ("-1", "0", "7", "12": ASCII digits, no leading zero, no "+"),
+numeric order ("2" before "10"); otherwise the order of the strings by code point, so
+"01", "02", "1", "2" in that order ("1" and "01" are two labels, never merged). With
+``class_names``, the order of the names.
+
 Every problem in a file is a ``DataError`` (a ValueError) that names the file, the line
 and what was expected, raised before any training.
 """
+import argparse
+import contextlib
 import csv
 import io
+import re
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from minirnn.toolkit import textfile
+from minirnn.toolkit import argtypes, textfile
 from minirnn.toolkit.validate import counted
 
 UNKNOWN = -1                   # the label id of a row whose label the training file never had
 VALID_FRACTION = 0.1           # without a validation file, this share of the training file
+INTEGER = re.compile(r"0|-?[1-9][0-9]*")          # an integer label as Python writes one
+NUMBER = re.compile(r"[0-9]+")                    # a column or class number: ASCII digits only
+FIELD_LIMIT_MAX = 2**31 - 1                       # the largest csv.field_size_limit on every
+                                                  # platform (a C long: 32 bits on Windows)
 
 
 class DataError(ValueError):
     """A problem with a data file: the message names the file, the line and what was expected."""
+
+
+class DataWarning(UserWarning):
+    """A file that reads, but perhaps not as meant: the message names the file and the lines."""
 
 
 class LabelledText(NamedTuple):
@@ -54,21 +86,25 @@ class Layout(NamedTuple):
                    column but the label's without
     header         whether the first row names the columns
     sep            the delimiter; None: from the file's extension
+    quotes         "csv" (quotes group fields) or "none" (a quote is a plain character);
+                   None: "none" for a tab delimiter, "csv" otherwise
     """
     label_column: str = None
     text_columns: tuple = None
     header: bool = True
     sep: str = None
+    quotes: str = None
 
 
-def saved_layout(settings, label_column=None, text_columns=None, header=None, sep=None):
-    """The layout a checkpoint was trained with (its settings), each part replaced when given:
-    evaluate and predict read new files the way training read its own."""
+def saved_layout(settings, label_column=None, text_columns=None, header=None, sep=None, quotes=None):
+    """The layout a run's settings give (a checkpoint's), each part replaced when given:
+    training reads its files by it, and evaluate and predict read new files the same way."""
     saved_text = settings["text_columns"]
     return Layout(label_column or settings["label_column"],
                   tuple(text_columns) if text_columns else (None if saved_text is None else tuple(saved_text)),
                   settings["header"] if header is None else header,
-                  sep or settings["sep"])
+                  sep or settings["sep"],
+                  quotes or settings.get("quotes"))          # a checkpoint from before --quotes has none
 
 
 def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True):
@@ -76,13 +112,18 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
 
     class_names   None, or a list of names: an integer label k (1-based) becomes names[k-1]
     need_labels   False to read only the text (prediction): the label column may be absent
-    Raises DataError for a missing, empty or non-UTF-8 file, a header without the named
-    columns, a row with too few fields, an empty text or label, and a label that is not
-    a class number of ``class_names``; each message names the file and the line.
+    Raises DataError for a missing, empty or non-UTF-8 file, a bad ``sep``, a quote that
+    never closes or closes mid-field, a header without the named columns, a row with too
+    few fields, an empty text or label, and a label that is not a class number of
+    ``class_names``; each message names the file and the line. Warns (DataWarning) of a
+    quoted field that swallows lines that look like rows.
     """
     path = str(path)
     sep = delimiter(path, layout.sep)
-    records = _records(path, read_utf8(path), sep)   # [(line, fields)]
+    quotes = layout.quotes or ("none" if sep == "\t" else "csv")
+    if quotes not in ("csv", "none"):
+        raise DataError(f"{path}: quotes must be 'csv' or 'none', got {quotes!r}")
+    records = _records(path, read_text(path), sep, quotes)   # [(line, fields)]
     hint = _delimiter_hint(records[0][1], sep)       # a TSV named .csv, say
     header = None
     if layout.header:
@@ -111,10 +152,10 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     return LabelledText(texts, labels, lines, path)
 
 
-def read_utf8(path):
-    """The file's text, decoded as UTF-8 (a byte-order mark is dropped), or a DataError."""
+def read_text(path):
+    """The file's text (UTF-8, or UTF-16 with its byte-order mark), or a DataError."""
     try:
-        text = textfile.read_utf8(path, expected="a CSV or TSV file")
+        text = textfile.read_text(path, expected="a CSV or TSV file")
     except ValueError as error:
         raise DataError(str(error)) from None
     if not text.strip():
@@ -124,7 +165,7 @@ def read_utf8(path):
 
 def read_class_names(path):
     """A classes file (one class name per line, blank lines ignored) -> list of names."""
-    names = [line.strip() for line in read_utf8(path).splitlines() if line.strip()]
+    names = [line.strip() for line in read_text(path).splitlines() if line.strip()]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise DataError(f"{path}: class names must be distinct, repeated: {', '.join(repeated)}")
@@ -132,10 +173,15 @@ def read_class_names(path):
 
 
 def delimiter(path, sep=None):
-    """The field separator: ``sep`` if given ('\\t' may be written 'tab'), else from the extension."""
-    if sep is not None:
-        return "\t" if sep in ("tab", "\\t") else sep
-    return "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
+    """The field separator: ``sep`` if given ('\\t' may be written 'tab'), else from the extension.
+    Raises DataError, naming --sep, for a separator that is not one character, or is a
+    quote or a line break."""
+    if sep is None:
+        return "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
+    try:
+        return argtypes.separator(sep)
+    except argparse.ArgumentTypeError as error:
+        raise DataError(f"--sep: {error}") from None
 
 
 class Split(NamedTuple):
@@ -188,15 +234,16 @@ def _read_split(path, layout, names, classes, ignore_unknown, train):
 # ---- labels ----
 
 def label_classes(labels, class_names=None):
-    """The classes a model learns, in a fixed order: ``class_names`` if given (every name,
-    even one the file lacks), else the distinct labels, numerically sorted when all are
-    integers ("2" before "10"), otherwise alphabetically."""
+    """The classes a model learns, in the order the module's docstring gives, which depends
+    on the labels alone: ``class_names`` if given (every name, even one the file lacks),
+    else the distinct labels in numeric order when every one is an integer as Python
+    writes it ("2" before "10"), otherwise by code point ("01" < "1" < "10" < "2" < "a")."""
     if class_names is not None:
         return list(class_names)
-    distinct = set(labels)
-    if all(label.lstrip("-").isdigit() for label in distinct):
-        return sorted(distinct, key=int)
-    return sorted(distinct)
+    distinct = sorted(set(labels))                  # by code point: whatever the hash seed
+    if all(INTEGER.fullmatch(label) for label in distinct):
+        return sorted(distinct, key=int)            # canonical forms: no two share a value
+    return distinct
 
 
 def label_ids(data, classes, ignore_unknown=False, training_file=None):
@@ -258,21 +305,85 @@ def subset(data, index):
 
 # ---- helpers for the messages ----
 
-def _records(path, text, sep):
-    """Every row of the file as (the line it starts on, its fields); blank lines skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+def _records(path, text, sep, quotes):
+    """Every row of the file as (the line it starts on, its fields); blank lines skipped.
+
+    quotes "csv": quotes group fields (strictly: a quote that closes a field must end it);
+    "none": a quote is a plain character and every line is a row.
+    """
+    kind = "TSV" if sep == "\t" else "CSV"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True,
+                        quoting=csv.QUOTE_NONE if quotes == "none" else csv.QUOTE_MINIMAL)
     records, line = [], 1
     try:
-        for fields in reader:
-            if fields and not (len(fields) == 1 and not fields[0].strip()):
-                records.append((line, fields))
-            line = reader.line_num + 1               # a row may span several lines
-    except csv.Error as error:                       # e.g. a NUL byte
-        kind = "TSV" if sep == "\t" else "CSV"
-        raise DataError(f"{path}, line {line}: not readable as {kind} ({error})") from None
+        with _field_size_limit(len(text)):
+            for fields in reader:
+                if fields and not (len(fields) == 1 and not fields[0].strip()):
+                    records.append((line, fields))
+                line = reader.line_num + 1           # a row may span several lines
+    except csv.Error as error:                       # strict: a quote out of place
+        lines = text.split("\n")
+        opened, still_open = _open_quote(lines, line, reader.line_num)
+        if still_open and reader.line_num >= len(lines) - 1:     # the file ended inside the quotes
+            raise DataError(f"{path}, line {opened}: a quote opens a field that never closes, so the rest "
+                            f"of the file would be that one field. {_QUOTE_HELP}") from None
+        raise DataError(f"{path}, line {reader.line_num}: not readable as {kind} ({error}): a quoted "
+                        f"field, opened on line {opened}, must end at its closing quote. "
+                        f"{_QUOTE_HELP}") from None
     if not records:
         raise DataError(f"{path}: holds only blank lines, expected rows of labelled text")
+    if quotes == "csv":
+        _warn_of_swallowed_rows(path, records, sep)
     return records
+
+
+_QUOTE_HELP = ('A quote inside a quoted field is written doubled (""); if the quotes in this file are '
+               'plain characters, give --quotes none')
+
+
+@contextlib.contextmanager
+def _field_size_limit(size):
+    """Let the csv module read fields of up to ``size`` characters (its default limit is
+    131,072) while inside; the limit is the module's, for the whole process, so it is
+    put back afterwards. No field is longer than the text that holds it."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(min(max(before, size), FIELD_LIMIT_MAX))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def _open_quote(lines, first, last):
+    """Counting the quotes on lines ``first`` to ``last`` (1-based; a doubled quote inside
+    a field adds two): (the last line where the count turned odd, a quote opening there;
+    whether it is odd, a quote still open, at the end of line ``last``)."""
+    opened, odd = first, False
+    for number in range(first, min(last, len(lines)) + 1):
+        for _ in range(lines[number - 1].count('"')):
+            odd = not odd
+            if odd:
+                opened = number
+    return opened, odd
+
+
+def _warn_of_swallowed_rows(path, records, sep):
+    """A DataWarning when a quoted field holds line breaks followed by lines that hold the
+    delimiter, as the rows a stray quote merges into one field do."""
+    width = len(records[0][1])
+    spans = []                                       # (opened, closed) of each such field
+    for line, fields in records:
+        for i, field in enumerate(fields):
+            inner = field.split("\n")[1:]
+            if inner and width > 1 and any(part.count(sep) >= width - 1 for part in inner):
+                opened = line + sum(f.count("\n") for f in fields[:i])
+                spans.append((opened, opened + len(inner)))
+    if spans:
+        (opened, closed), more = spans[0], len(spans) - 1
+        warnings.warn(f"{path}, line {opened}: a quoted field runs to line {closed}, and the lines it "
+                      f"holds look like rows" + (f" ({more} more such fields)" if more else "")
+                      + "; if a stray quote merged them, give --quotes none (quotes as plain characters)",
+                      DataWarning, stacklevel=4)
 
 
 def _columns(path, layout, header, width, need_labels):
@@ -305,7 +416,7 @@ def _columns(path, layout, header, width, need_labels):
 def _column(spec, header):
     """One column spec (a name, or a 1-based number) -> its 0-based index."""
     spec = str(spec).strip()
-    if spec.isdigit():
+    if NUMBER.fullmatch(spec):                      # ASCII digits: '²' is a name, not a number
         if int(spec) < 1:
             raise DataError(f"column numbers start at 1, got {spec}")
         if header is not None and int(spec) > len(header):
@@ -325,7 +436,7 @@ def _label(path, line, label, class_names):
         raise DataError(f"{path}, line {line}: the label is empty; every row needs a label")
     if class_names is None:
         return label
-    if not label.isdigit() or not 1 <= int(label) <= len(class_names):
+    if not NUMBER.fullmatch(label) or not 1 <= int(label) <= len(class_names):
         raise DataError(f"{path}, line {line}: label {label!r} is not a class number 1..{len(class_names)} "
                         f"of the --class-names file (line k of it names label k)")
     return class_names[int(label) - 1]

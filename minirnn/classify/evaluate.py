@@ -17,6 +17,7 @@ class it was predicted as.
 """
 import json
 import math
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -24,7 +25,8 @@ import numpy as np
 from minirnn.toolkit.atomic import atomic_write, check_writable
 from minirnn.classify.batches import encode_texts
 from minirnn.classify.data import UNKNOWN, label_ids, read_labelled_file, saved_layout
-from minirnn.classify.model import load_classifier, predict_proba
+from minirnn.classify.model import load_classifier, predict_log_proba
+from minirnn.toolkit.textfile import printable
 from minirnn.toolkit.threads import blas_threads
 from minirnn.toolkit.validate import counted
 
@@ -77,12 +79,14 @@ class Report(NamedTuple):
                            "per_class": per_class, "confusion": self.confusion.tolist()})
 
 
-def classification_report(labels, probabilities, classes, majority_baseline):
-    """labels (n,) true class ids (UNKNOWN for an unknown label), probabilities (n, C)
-    from predict_proba -> Report. The predicted class is the most probable one."""
+def classification_report(labels, log_p, classes, majority_baseline):
+    """labels (n,) true class ids (UNKNOWN for an unknown label), log_p (n, C) the class
+    log-probabilities from predict_log_proba -> Report. The predicted class is the most
+    probable one; the loss is the mean of -log_p at the true class (from the logits, so
+    a confident miss counts its true, finite nats)."""
     labels = np.asarray(labels)
     C = len(classes)
-    predicted = probabilities.argmax(axis=1)                          # (n,)
+    predicted = log_p.argmax(axis=1)                                  # (n,)
     known = labels != UNKNOWN
     confusion = np.zeros((C, C), dtype=np.int64)                      # (C, C)
     np.add.at(confusion, (labels[known], predicted[known]), 1)
@@ -93,16 +97,23 @@ def classification_report(labels, probabilities, classes, majority_baseline):
     recall = np.divide(right, support, out=np.zeros(C), where=support > 0)
     both = precision + recall
     f1 = np.divide(2 * precision * recall, both, out=np.zeros(C), where=both > 0)
-    with np.errstate(divide="ignore"):                                # p = 0 gives an infinite loss
-        loss = float(-np.log(probabilities[known, labels[known]]).mean()) if known.any() else math.nan
+    loss = float(-log_p[known, labels[known]].mean()) if known.any() else math.nan
     return Report(list(classes), int(labels.size), float(right.sum() / labels.size), float(f1.mean()),
                   float(majority_baseline), loss, precision, recall, f1, support, confusion,
                   int((~known).sum()))
 
 
+def confusion_plot_path(checkpoint):
+    """Where the confusion matrix of the checkpoint goes by default: <its name>-confusion.png
+    beside it (train and evaluate both)."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + "-confusion.png")
+
+
 def plot_confusion(report, path, title):
     """The confusion matrix as a PNG at ``path`` (written atomically): each row coloured by
-    the share of its true class, each cell showing its count. None without matplotlib."""
+    the share of its true class, each cell showing its count. None without matplotlib.
+    The title may name a file whose name is not UTF-8: drawn as ``printable`` shows it."""
     try:
         from matplotlib.figure import Figure      # no pyplot: no window, no global state
     except ImportError:
@@ -122,7 +133,7 @@ def plot_confusion(report, path, title):
     ax.set_yticks(range(C), report.classes)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
-    ax.set_title(f"{title}\naccuracy {report.accuracy:.3f}, macro-F1 {report.macro_f1:.3f}, "
+    ax.set_title(f"{printable(title)}\naccuracy {report.accuracy:.3f}, macro-F1 {report.macro_f1:.3f}, "
                  f"n = {report.n:,}", fontsize=10)
     fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class")
     atomic_write(path, lambda f: fig.savefig(f, format="png"))
@@ -133,23 +144,23 @@ def evaluate_command(args):
     """`minirnn classify evaluate`: a checkpoint on a labelled file; table and PNG, or --json."""
     plot = None
     if args.plot != "none" and not args.json:        # a bad --plot is refused before the work
-        plot = args.plot or str(args.checkpoint).removesuffix(".npz") + "-confusion.png"
+        plot = args.plot or str(confusion_plot_path(args.checkpoint))
         check_writable(plot, f"--plot {plot!r}" if args.plot else f"the confusion matrix's file {plot!r}")
     with blas_threads(1):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]
-        layout = saved_layout(settings, args.label_column, args.text_columns, args.header, args.sep)
+        layout = saved_layout(settings, args.label_column, args.text_columns, args.header, args.sep, args.quotes)
         # with --class-names in training, integer label k is the k-th class: the checkpoint's classes
         data = read_labelled_file(args.data, layout, classes if settings["class_names"] else None)
         labels, unknown = label_ids(data, classes, args.ignore_unknown_labels,
                                     training_file=settings["train"])
         sequences, cut = encode_texts(vocab, data.texts, settings["max_length"])
         try:
-            p = predict_proba(model, sequences)
+            log_p = predict_log_proba(model, sequences)                          # (n, C)
         except FloatingPointError as error:          # finite weights too large for the text
             raise ValueError(f"checkpoint {checkpoint.path!r} on {data.path}: {error}") from None
     majority = int(np.argmax(checkpoint.config["class_counts"]))     # the training split's commonest class
-    report = classification_report(labels, p, classes, float(np.mean(labels == majority)))
+    report = classification_report(labels, log_p, classes, float(np.mean(labels == majority)))
     if args.json:
         print(report.to_json())
         return 0

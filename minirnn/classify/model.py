@@ -205,28 +205,31 @@ def model_config(vocab_size, num_classes, embed_size=128, cell="gru", hidden_siz
 
 
 def predict_log_proba(model, sequences, batch_size=256):
-    """Log class probabilities for many documents, the model not learning.
+    """Class log-probabilities for many documents, the model not learning: log-softmax of
+    the logits, finite where a probability would round to 0 (a confident miss's loss is
+    its true 1,063 nats, not inf). Losses are read from these, never from log(p).
 
-    sequences: a list of n id arrays. Returns log p (n, C) float64, in the order given,
-    from the logits (log-softmax), so that a confident miss costs its true number of nats,
-    never log(0). Documents are batched by length, so little time goes to padding. Dropout
-    is off while predicting; ``model.training`` is restored afterwards. Raises
+    sequences: a list of n id arrays. Returns log p (n, C) float64, in the order given.
+    Documents are batched by length, so little time goes to padding. Dropout is off
+    while predicting; ``model.training`` is restored afterwards. Raises
     FloatingPointError if the model computes NaN or inf (diverged weights).
     """
     was_training = model.training
     model.training = False
-    logp = np.empty((len(sequences), model.config["num_classes"]))            # (n, C)
+    log_p = np.empty((len(sequences), model.config["num_classes"]))            # (n, C)
     try:
         for index in sorted_batches([len(s) for s in sequences], batch_size):
             ids, lengths = pad_batch([sequences[i] for i in index])            # (T, B), (B,)
-            logp[index] = log_softmax(model.forward(ids, lengths).astype(np.float64))   # (B, C)
+            logits = model.forward(ids, lengths).astype(np.float64)            # (B, C)
+            log_p[index] = log_softmax(logits)
     finally:
         model.training = was_training
-    return logp
+    return log_p
 
 
 def predict_proba(model, sequences, batch_size=256):
-    """Class probabilities p (n, C) float64 for many documents: exp(predict_log_proba)."""
+    """Class probabilities for many documents: p (n, C) float64, each row summing to 1;
+    exp of ``predict_log_proba``, whose arguments it takes."""
     return np.exp(predict_log_proba(model, sequences, batch_size))
 
 

@@ -19,6 +19,7 @@ from minirnn.toolkit.atomic import atomic_write, check_writable
 from minirnn.classify.batches import encode_texts
 from minirnn.classify.data import read_labelled_file, saved_layout
 from minirnn.classify.model import load_classifier, predict_proba
+from minirnn.toolkit.textfile import read_standard_input
 from minirnn.toolkit.threads import blas_threads
 from minirnn.toolkit.validate import counted
 
@@ -39,7 +40,8 @@ def predict_command(args):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]
         if args.data is not None:
-            layout = saved_layout(settings, args.label_column, args.text_columns, args.header, args.sep)
+            layout = saved_layout(settings, args.label_column, args.text_columns, args.header, args.sep,
+                                  args.quotes)
             data = read_labelled_file(args.data, layout, class_names=None, need_labels=False)
             texts, lines, source = data.texts, data.lines, data.path
             if args.text:
@@ -50,7 +52,7 @@ def predict_command(args):
                 raise ValueError(f"--text number {empty[0]} is empty; give some text to classify")
             texts, lines, source = args.text, None, "--text"
         else:
-            texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+            texts = [line.rstrip("\r") for line in read_standard_input().split("\n") if line.strip()]
             if not texts:
                 raise ValueError("no text to classify: give --text, --data FILE, or lines on standard input")
             lines, source = None, "standard input"

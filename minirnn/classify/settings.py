@@ -10,6 +10,7 @@ from pathlib import Path
 
 from minirnn.toolkit.atomic import check_writable
 from minirnn.toolkit.checkpoint import Checkpoint
+from minirnn.classify.evaluate import confusion_plot_path
 from minirnn.classify.model import CHECKPOINT_KIND
 
 # What `minirnn classify train` does when an option is not given. Chosen on the built-in data set
@@ -31,7 +32,7 @@ from minirnn.classify.model import CHECKPOINT_KIND
 #   (LSTM instead of GRU, mean 0.5 128 64 32: 0.893 0.908; the times vary with the machine's load)
 DEFAULTS = {
     # data
-    "train": None, "valid": None, "test": None, "sep": None, "header": True,
+    "train": None, "valid": None, "test": None, "sep": None, "quotes": None, "header": True,
     "label_column": None, "text_columns": None, "class_names": None, "ignore_unknown_labels": False,
     # tokens
     "level": "word", "max_vocab": 20_000, "min_count": 2, "max_length": 400,
@@ -76,8 +77,9 @@ def resolve_settings(args):
 
 
 def checkpoint_path(args):
-    """Where the run writes its checkpoint, checked before training: its folder is made
-    and must take a new file. Raises ValueError naming the option otherwise.
+    """Where the run writes its checkpoint, checked before training with the confusion
+    matrix named after it: its folder is made and must take both files, whose names must
+    fit. Raises ValueError naming the option otherwise.
     """
     if args.out is not None:
         option, out = "--out", Path(args.out)
@@ -85,4 +87,7 @@ def checkpoint_path(args):
         option, out = "--resume", Path(args.resume)
     else:
         option, out = "the default --out", Path(DEFAULT_CHECKPOINT)
-    return check_writable(out, f"{option} {str(out)!r}")
+    check_writable(out, f"{option} {str(out)!r}")
+    plot = confusion_plot_path(out)
+    check_writable(plot, f"the confusion matrix {str(plot)!r} (named after {option})")
+    return out

@@ -32,9 +32,9 @@ import numpy as np
 
 from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.classify.batches import bucket_batches, encode_texts, pad_batch, padding_share
-from minirnn.classify.data import Layout, read_splits
-from minirnn.classify.evaluate import classification_report, plot_confusion
-from minirnn.classify.model import CHECKPOINT_KIND, Classifier, model_config, predict_log_proba, predict_proba
+from minirnn.classify.data import read_splits, saved_layout
+from minirnn.classify.evaluate import classification_report, confusion_plot_path, plot_confusion
+from minirnn.classify.model import CHECKPOINT_KIND, Classifier, model_config, predict_log_proba
 from minirnn.classify.settings import LEVELS, checkpoint_path, resolve_settings
 from minirnn.clip import clip_grad_norm
 from minirnn.losses import softmax_cross_entropy
@@ -180,8 +180,7 @@ class ClassifierRun(Trainer):
     def start(cls, settings, checkpoint=None, backend="numba"):
         """A new run from ``settings``, or the run saved in ``checkpoint``, continued."""
         s = settings
-        layout = Layout(s["label_column"], None if s["text_columns"] is None else tuple(s["text_columns"]),
-                        s["header"], s["sep"])
+        layout = saved_layout(s)                      # the layout options, as evaluate and predict read them
         classes, splits = read_splits(*(_shown(s[key]) for key in ("train", "valid", "test")), layout,
                                       _shown(s["class_names"]), s["ignore_unknown_labels"], s["seed"])
         if checkpoint is None:
@@ -311,12 +310,12 @@ class ClassifierRun(Trainer):
               f"{b['valid_loss']:.4f}) at step {b['step']} (epoch {b['epoch']:g}), saved in {self.saved_to}")
         name = "test" if self.splits["test"] is not None else "valid"
         split = self.splits[name]
-        p = predict_proba(self.model, self.encoded[name])
-        report = classification_report(split.labels, p, self.classes,
+        log_p = predict_log_proba(self.model, self.encoded[name])
+        report = classification_report(split.labels, log_p, self.classes,
                                        majority_baseline(self.splits["train"].labels, split.labels))
         print(f"\n{'test' if name == 'test' else 'validation'} set: {split.source}")
         print(report.table())
-        plot = plot_confusion(report, self.saved_to.with_name(self.saved_to.stem + "-confusion.png"),
+        plot = plot_confusion(report, confusion_plot_path(self.saved_to),
                               title=f"{Path(split.source).name if name == 'test' else 'validation'}: "
                                     f"{_describe(self.model.config)}")
         if plot is not None:

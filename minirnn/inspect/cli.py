@@ -8,6 +8,7 @@ from pathlib import Path
 
 from minirnn.toolkit import argtypes as types
 from minirnn.toolkit.atomic import check_folder
+from minirnn.toolkit.textfile import printable
 from minirnn.inspect.features import (FLAG_R, PERSISTENT, character_features, flags, search_units,
                                       token_features, unit_correlations, unit_scores)
 from minirnn.inspect.page import write_page
@@ -53,7 +54,7 @@ def inspect_command(args):
     print(flags_line(flags(findings), trace.labels))
     print(saturation_table(saturation, trace.labels))
 
-    about = {"title": str(checkpoint.path), "model": describe(checkpoint), "source": text.source}
+    about = {"title": printable(checkpoint.path), "model": describe(checkpoint), "source": text.source}
     size, stored, total = write_page(out / "index.html", text, trace, vocab.tokens, findings, unit_r,
                                      unit_scores(unit_r), saturation, about,
                                      max_bytes=int(args.page_mb * 1e6))
@@ -172,10 +173,10 @@ def add_inspect_arguments(p):
                         f"(default {DEFAULT_CHECKPOINT}, where plain `minirnn train` writes)")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--text", metavar="FILE",
-                        help="look at this UTF-8 text file instead of the checkpoint's validation "
-                             "text; characters (or words) outside the vocabulary are read as <unk> "
-                             "and counted in the output")
-    source.add_argument("--prompt", metavar="TEXT",
+                        help="look at this text file (UTF-8 or UTF-16) instead of the "
+                             "checkpoint's validation text; characters (or words) outside the "
+                             "vocabulary are read as <unk> and counted in the output")
+    source.add_argument("--prompt", metavar="TEXT", type=types.utf8_text,
                         help="look at this text instead; outside the vocabulary as with --text")
     p.add_argument("--chars", type=types.positive_int, metavar="N",
                    help=f"look at the first N characters of the text (default {DEFAULT_CHARS:,}, "

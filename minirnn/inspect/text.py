@@ -5,7 +5,7 @@ the whole text when it is shorter; asking for more than a text holds is an error
 
     the checkpoint's validation text   (the default) text the model never trained on,
                                        read with the checkpoint's own settings
-    --text FILE                        any UTF-8 file
+    --text FILE                        any text file (UTF-8, or UTF-16 with its mark)
     --prompt TEXT                      a few words typed on the command line
 
 The model reads <eos> first, as every document begins in training, then the tokens; so
@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from minirnn.lm import load_data
-from minirnn.toolkit.textfile import read_utf8
+from minirnn.toolkit.textfile import printable, read_text
 from minirnn.toolkit.validate import counted
 from minirnn.vocab import DECODED_RESERVED, EOS, RESERVED, UNK, tokenize
 
@@ -58,7 +58,7 @@ def validation_text(checkpoint, vocab, chars=None):
     ids = data.valid[1:]                     # after its first <eos> (every document starts with one)
     lengths = np.cumsum([len(table[i]) for i in ids.tolist()])     # characters up to each token
     total = int(lengths[-1]) if len(lengths) else 0
-    what = f"the validation text of {checkpoint.path} ({data.source})"
+    what = f"the validation text of {printable(checkpoint.path)} ({data.source})"   # names as any page shows them
     chars = _check_chars(chars, total, what)
     n = int(np.searchsorted(lengths, chars, side="right"))        # whole tokens within chars
     if n == 0:
@@ -82,8 +82,8 @@ def given_text(text, vocab, source, chars=None):
 
 
 def read_text_file(path):
-    """A UTF-8 text file's contents (line ends as '\n'), or a ValueError naming the file."""
-    return read_utf8(path, f"--text {str(path)!r}")
+    """A text file's contents (line ends as '\n'), or a ValueError naming the file."""
+    return read_text(path, f"--text {str(path)!r}")
 
 
 def _check_chars(chars, total, what):

@@ -28,13 +28,13 @@ def add_train_arguments(p):
     d = DEFAULTS
     data = p.add_argument_group("data")
     data.add_argument("--text", metavar="FILE",
-                      help="train on this UTF-8 text file (at least 1000 characters; the last 5%% "
-                           "is validation) instead of the built-in corpus, the docstrings of "
+                      help="train on this text file, UTF-8 or UTF-16 with its mark (at least 1000 "
+                           "characters; the last 5%% is validation) instead of the built-in corpus, the docstrings of "
                            "Python's standard library")
     data.add_argument("--level", choices=["char", "word"],
                       help="a token is a character, or a word with its leading space "
                            f"(default {d['level']})")
-    data.add_argument("--max-vocab", type=types.positive_int, metavar="V",
+    data.add_argument("--max-vocab", type=types.vocab_size, metavar="V",
                       help="keep at most V token ids, the 3 reserved ones included; rarer tokens "
                            f"become <unk> (default: all for char, {WORD_MAX_VOCAB} for word)")
     data.add_argument("--nchars", type=types.positive_int, metavar="T",
@@ -77,7 +77,7 @@ def add_train_arguments(p):
     opt.add_argument("--minutes", type=types.positive_float,
                      help="stop training after this many minutes, validation included "
                           f"(default {DEFAULT_MINUTES} when --steps is not given)")
-    opt.add_argument("--seed", type=int,
+    opt.add_argument("--seed", type=types.seed,
                      help=f"seeds the weights, the batches, dropout and the samples (default {d['seed']})")
 
     report = p.add_argument_group("validation, samples, checkpoint")
@@ -87,7 +87,7 @@ def add_train_arguments(p):
     report.add_argument("--valid-tokens", type=types.positive_int, metavar="N",
                         help="validate on the first N tokens of the validation text (N >= 2), so "
                              f"that it takes seconds (default {d['valid_tokens']})")
-    report.add_argument("--prompt",
+    report.add_argument("--prompt", type=types.utf8_text,
                         help=f"the prompt of the samples (default {PROMPT['char']!r} for char, "
                              f"{PROMPT['word']!r} for word, or none when the text lacks it)")
     report.add_argument("--sample-length", type=types.positive_int, metavar="N",
@@ -118,7 +118,7 @@ def add_sample_arguments(p):
     p.add_argument("--checkpoint", metavar="PATH", default=DEFAULT_CHECKPOINT,
                    help=f"a checkpoint written by `minirnn train` (default {DEFAULT_CHECKPOINT}, "
                         f"where plain `minirnn train` writes)")
-    p.add_argument("--prompt", default="",
+    p.add_argument("--prompt", default="", type=types.utf8_text,
                    help="the text to start from; the network reads it first (default: none, "
                         "start a new document)")
     p.add_argument("--temperature", type=types.non_negative_float, default=0.8, metavar="T",
@@ -128,7 +128,7 @@ def add_sample_arguments(p):
                    help="sample only among the K likeliest tokens (default: all)")
     p.add_argument("--length", type=types.non_negative_int, default=500, metavar="N",
                    help="write at most N tokens (default 500)")
-    p.add_argument("--seed", type=int, help="seed the sampling, to reproduce a text (default: random)")
+    p.add_argument("--seed", type=types.seed, help="seed the sampling, to reproduce a text (default: random)")
     p.add_argument("--no-stop", action="store_true",
                    help="keep writing past the end of a document (<eos>, written as a line break) "
                         "instead of stopping there")

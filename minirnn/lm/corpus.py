@@ -11,7 +11,7 @@ The split into training and validation text is deterministic: the last
 from typing import NamedTuple
 
 from minirnn.toolkit.docstrings import python_version, stdlib_docstrings
-from minirnn.toolkit.textfile import read_utf8
+from minirnn.toolkit.textfile import printable, read_text
 from minirnn.toolkit.validate import counted
 
 VALID_FRACTION = 0.05          # the last 5% of the characters are validation text
@@ -33,10 +33,11 @@ def builtin_corpus(cache=True):
 
 
 def file_corpus(path):
-    """A UTF-8 text file as a corpus of one document, split like the built-in one."""
+    """A text file as a corpus of one document, split like the built-in one; its source is
+    the path as any terminal or plot shows it (``printable``)."""
     text = load_text_file(path)
     cut = _split_point(text)
-    return Corpus([text[:cut]], [text[cut:]], str(path))
+    return Corpus([text[:cut]], [text[cut:]], printable(path))
 
 
 def split_documents(documents, valid_fraction=VALID_FRACTION):
@@ -64,11 +65,12 @@ def _split_point(text, valid_fraction=VALID_FRACTION):
 
 
 def load_text_file(path, min_chars=MIN_TEXT_CHARS):
-    """Read a UTF-8 text file for training, with a clear ValueError for a file that is
-    missing, not a file, empty, binary (holds NUL bytes), not UTF-8, or shorter than
+    """Read a text file (UTF-8, or UTF-16 with its byte-order mark) for training, with a
+    clear ValueError for a file that is missing, not a file, empty, binary (holds NUL
+    bytes), not UTF-8, or shorter than
     ``min_chars`` characters. Windows line ends (CRLF) become '\\n'.
     """
-    text = read_utf8(path, f"text file {str(path)!r}")
+    text = read_text(path, f"text file {str(path)!r}")
     if not text:
         raise ValueError(f"text file {str(path)!r}: is empty")
     if len(text) < min_chars:

@@ -12,6 +12,7 @@ from minirnn.toolkit.atomic import check_writable
 from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.lm.generate import prompt_policy
 from minirnn.lm.model import CHECKPOINT_KIND
+from minirnn.lm.report import loss_plot_path
 
 # What `minirnn train` does when an option is not given, picked by measuring the best
 # validation bits/char after the default 2.5 minutes (one BLAS thread), batches of 32 windows
@@ -119,8 +120,9 @@ def sample_prompt(prompt, level, vocab):
 
 
 def checkpoint_path(args, settings):
-    """Where the run writes its checkpoint, checked before training: its folder is made
-    and must take a new file. Raises ValueError naming the option otherwise.
+    """Where the run writes its checkpoint, checked before training with the loss curve
+    named after it: its folder is made and must take both files, whose names must fit.
+    Raises ValueError naming the option otherwise.
     """
     if args.out is not None:
         option, out = "--out", Path(args.out)
@@ -128,4 +130,7 @@ def checkpoint_path(args, settings):
         option, out = "--resume", Path(args.resume)
     else:
         option, out = "the default --out", default_out(settings)
-    return check_writable(out, f"{option} {str(out)!r}")
+    check_writable(out, f"{option} {str(out)!r}")
+    plot = loss_plot_path(out)
+    check_writable(plot, f"the loss curve {str(plot)!r} (named after {option})")
+    return out

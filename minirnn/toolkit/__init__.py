@@ -7,7 +7,8 @@ the jobs (``lm``, ``classify``, ``inspect``) call on:
     layer_checks.py the recurrent layers' checks of x, state, lengths, dy (minirnn/recurrent.py)
     cell_protocol.py a cell of your own checked against the protocol (minirnn/cells/sequence.py)
     argtypes.py     argparse types for the command line (a bad value is refused by argparse)
-    textfile.py     reading a user's text file: UTF-8, with a clear error naming the file and line
+    textfile.py     reading a user's text file (UTF-8, UTF-16), with a clear error naming the file and
+                    line; file names and text that any terminal, plot or page takes
     atomic.py       writing files so that none is ever left half-written
     checkpoint.py   saving a model, its optimizer and vocabulary, and resuming from them
     progress.py     the progress bar (tqdm) or plain progress lines

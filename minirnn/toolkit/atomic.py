@@ -1,13 +1,23 @@
-"""Write a file all at once or not at all.
+"""Write a file all at once or not at all, and check before long work that it can be.
 
 A crash, a full disk or Ctrl-C in the middle of writing must never leave a
 half-written checkpoint, cache or plot under the real name. So we write to a
 temporary file in the same directory, flush it to disk, and then rename it over the
 target: ``os.replace`` is atomic, so readers see either the old file or the new one.
+The temporary file's name is short and fixed in length (``.minirnn-XXXXXXXX.tmp``),
+so it fits wherever the real name does.
+
+A command checks every file it will write, the ones whose names it derives included
+(``checkpoint-loss.png`` beside ``checkpoint.npz``), with ``check_writable`` before it
+starts: a bad name is refused in a second, not after an hour of training.
 """
 import os
 import tempfile
 from pathlib import Path
+
+TEMP_PREFIX, TEMP_SUFFIX = ".minirnn-", ".tmp"     # + 8 random characters: 21 bytes in all
+NAME_MAX, PATH_MAX = 255, 4096                     # bytes; Linux's limits, used when the
+                                                   # file system does not say its own
 
 
 def atomic_write(path, write, mode="wb"):
@@ -20,7 +30,7 @@ def atomic_write(path, write, mode="wb"):
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
             write(f)
@@ -37,21 +47,24 @@ def atomic_write(path, write, mode="wb"):
 
 
 def check_writable(path, where):
-    """Check, before any long work, that a file can be written at ``path``: its folder is
-    made if missing and must take a new file. Returns path as a Path.
+    """Check, before any long work, that a file can be written at ``path``: its name fits
+    the file system, its folder is made if missing and must take a new file. Returns
+    path as a Path.
 
-    where   how the path was given, for the message, e.g. "--out 'runs/x.npz'"
-    Raises ValueError naming ``where`` for a directory, a folder that is a file, or a
-    folder that cannot be written to.
+    where   how the path was given, for the message, e.g. "--out 'runs/x.npz'", or
+            "the loss curve 'runs/x-loss.png' (named after --out)" for a derived name
+    Raises ValueError naming ``where`` for a directory, a folder that is a file, a folder
+    that cannot be written to, and a file name or path longer than the system allows.
     """
     out = Path(path)
+    existing = _nearest_existing(out.parent)
+    _check_length(out, existing, where)
     try:
         if out.is_dir():
             raise ValueError(f"{where} is a directory; give a file name, e.g. {str(out / 'checkpoint.npz')!r}")
-        folder = out.parent
-        existing = next(p for p in (folder, *folder.parents) if p.exists())
         if not existing.is_dir():
             raise ValueError(f"{where}: {str(existing)!r} is not a directory")
+        folder = out.parent
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):      # can a file be written there?
             pass
@@ -61,19 +74,58 @@ def check_writable(path, where):
     return out
 
 
+def _check_length(path, existing, where, is_file=True):
+    """Refuse a name on ``path`` longer than NAME_MAX bytes, or a whole path longer than
+    PATH_MAX: the system would refuse it only when the file is written, after the work."""
+    name_max = _limit(existing, "PC_NAME_MAX", NAME_MAX)
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > name_max:
+            what = "file name" if is_file and part == path.name else f"folder name {part[:16] + '...'!r}"
+            raise ValueError(f"{where}: the {what} is {size} bytes long, more than the {name_max} "
+                             f"this file system allows; give a shorter name")
+    size = len(os.fsencode(os.path.abspath(path)))
+    if not is_file:                               # room for "/" and a temporary file's name
+        size += 1 + len(TEMP_PREFIX) + 8 + len(TEMP_SUFFIX)
+    path_max = _limit(existing, "PC_PATH_MAX", PATH_MAX)
+    if size >= path_max:                          # the limit counts the final NUL byte
+        raise ValueError(f"{where}: the path is {size} bytes long in full, more than the "
+                         f"{path_max - 1} this system allows; give a shorter one")
+
+
+def _nearest_existing(path):
+    """``path`` or the nearest of its parents that exists (the root, at worst)."""
+    for p in (path, *path.parents):
+        try:
+            if p.exists():
+                return p
+        except OSError:                           # e.g. a name too long to look up
+            pass
+    return Path(path.anchor or ".")
+
+
+def _limit(folder, name, default):
+    """os.pathconf(folder, name), or ``default`` where the system cannot say."""
+    try:
+        return os.pathconf(folder, name)
+    except (OSError, ValueError, AttributeError):   # no pathconf on Windows
+        return default
+
+
 def check_folder(folder, where):
     """Check, before any long work, that files can be written in ``folder``: it is made if
     missing. Returns folder as a Path.
 
     where   how the folder was given, for the message, e.g. "--out 'runs/x'"
-    Raises ValueError naming ``where`` for a path that is a file, runs through a file, or
-    cannot be made or written to.
+    Raises ValueError naming ``where`` for a path that is a file, runs through a file, has
+    a name longer than the system allows, or cannot be made or written to.
     """
     folder = Path(folder)
-    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    existing = _nearest_existing(folder)
     if not existing.is_dir():
         what = "is a file" if existing == folder else f"cannot be made: {str(existing)!r} is a file"
         raise ValueError(f"{where} {what}; give a folder")
+    _check_length(folder, existing, where, is_file=False)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -8,20 +8,27 @@
   every class's probability (summing to 1);
 - a checkpoint of `minirnn train` given to classify, and the reverse, are refused
   naming the command that wrote it; an unknown label in evaluate's file is an error or,
-  with --ignore-unknown-labels, counted wrong.
+  with --ignore-unknown-labels, counted wrong;
+- files, names and options as users give them: a confident miss's loss is its true,
+  finite value (from the logits); a --sep that is no delimiter is refused naming --sep; a
+  TSV's stray quote stays in its row; names and text that are not UTF-8 on an ASCII
+  terminal; a checkpoint whose derived confusion-matrix name is too long is refused
+  before training.
 """
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from minirnn.toolkit.checkpoint import Checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.cli import build_parser, main
 from tests.classify.test_train import SMALL, labelled_rows, write_csv
+from tests.lm.test_cli import LATIN1, terminal
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +219,106 @@ def test_dropout_must_be_a_probability(capsys):
         with pytest.raises(SystemExit):
             main([*argv, "--dropout", "1.5"])
         assert "argument --dropout: invalid probability in [0, 1) value: '1.5'" in capsys.readouterr().err
+
+
+# ---- files, names and options as users give them (issue 18) ----
+
+def test_a_confident_miss_costs_its_true_loss_not_inf(run, tmp_path, capsys):
+    """The loss was -log(p) with p rounded to 0: inf, `"loss": null`. From the logits, a
+    document the model puts 1,063 nats below the class it picks costs 1,063 nats."""
+    good = Checkpoint(run["checkpoint"])
+    params = {name: value.copy() for name, value in good.params.items()}
+    params["head.W"][:] = 0                                     # every document: logits (0, 1063, 0)
+    params["head.b"][:] = [0, 1063, 0]
+    miss = tmp_path / "confident.npz"
+    save_checkpoint(miss, params, good.optim_state, good.vocab_arrays, good.config)
+    assert main(["classify", "evaluate", "--checkpoint", str(miss), "--data", str(run["test"]), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    confusion = np.array(report["confusion"])
+    assert confusion[:, 1].sum() == confusion.sum()             # every document predicted "space"
+    wrong = 1 - confusion[1].sum() / confusion.sum()            # the share of other classes
+    assert 0 < wrong < 1
+    assert report["loss"] == pytest.approx(1063 * wrong, rel=1e-9)
+    assert main(["classify", "evaluate", "--checkpoint", str(miss), "--data", str(run["test"]),
+                 "--plot", "none"]) == 0
+    assert f"loss {1063 * wrong:.4f} nats" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [["train", "--train", "x.csv"], ["evaluate", "--data", "x.csv"],
+                                     ["predict", "--data", "x.csv"]])
+def test_a_separator_that_is_no_delimiter_is_refused_naming_sep(command, capsys):
+    """The csv module's message ('"delimiter" must be a 1-character string') named no option."""
+    for sep, message in ((";;", "expected one character (or 'tab'), got ';;'"),
+                         ('"', "cannot separate fields")):
+        with pytest.raises(SystemExit):
+            main(["classify", *command, "--sep", sep])
+        assert f"argument --sep: " in (err := capsys.readouterr().err) and message in err
+
+
+def test_predict_reads_a_tsv_with_a_stray_quote_row_by_row(run, tmp_path, capsys):
+    """A TSV's quotes are plain characters: six rows stay six, the text keeps its quote."""
+    new = tmp_path / "new.tsv"
+    new.write_text('text\nthe rocket\n"the team scored\nbread\nsoup\nthe moon\nthe coach\n', encoding="utf-8")
+    out = tmp_path / "predicted.csv"
+    assert main(["classify", "predict", "--checkpoint", str(run["checkpoint"]), "--data", str(new),
+                 "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["line"] for r in rows] == ["2", "3", "4", "5", "6", "7"] and rows[1]["text"] == '"the team scored'
+    assert main(["classify", "predict", "--checkpoint", str(run["checkpoint"]), "--data", str(new),
+                 "--quotes", "csv"]) == 2
+    assert "new.tsv, line 3: a quote opens a field that never closes" in capsys.readouterr().err
+
+
+def test_evaluate_and_predict_with_names_and_text_that_are_not_utf8_on_an_ascii_terminal(run, tmp_path):
+    """classify predict died on a terminal that is not UTF-8; a data file named in Latin-1
+    goes into the plot's title and the log."""
+    data = tmp_path / f"{LATIN1}.csv"
+    data.write_bytes(run["test"].read_bytes())
+    plot = tmp_path / "confusion.png"
+    with terminal("ascii") as printed:
+        assert main(["classify", "evaluate", "--checkpoint", str(run["checkpoint"]), "--data", str(data),
+                     "--plot", str(plot)]) == 0
+        assert main(["classify", "predict", "--checkpoint", str(run["checkpoint"]),
+                     "--text", "the rocket and the café €"]) == 0
+    printed = printed.getvalue()
+    assert os.fsencode(data) + b": 80 documents" in printed                 # the name, as its bytes
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    assert printed.endswith(b"\tthe rocket and the caf\\xe9 \\u20ac\n")
+
+
+def test_a_checkpoint_name_whose_confusion_name_is_too_long_is_refused_before_training(run, tmp_path, capsys):
+    try:
+        limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    except (OSError, AttributeError):
+        limit = 255
+    out = tmp_path / ("c" * (limit - 4) + ".npz")          # legal; "-confusion.png" is 10 bytes more
+    assert main(["classify", "train", "--train", str(run["train"]), "--out", str(out), *SMALL]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("minirnn classify: error: the confusion matrix '")
+    assert f"(named after --out): the file name is {limit + 10} bytes long, more than the {limit}" in captured.err
+    assert captured.out == "" and list(tmp_path.iterdir()) == []           # refused before any work
+
+
+def test_a_stray_quote_that_merges_rows_is_a_one_line_warning(run, tmp_path, capsys):
+    new = tmp_path / "new.csv"
+    new.write_text('label,text\nspace,the rocket\nsport,"the team scored\nfood,bread"\nfood,soup\n',
+                   encoding="utf-8")
+    assert main(["classify", "predict", "--checkpoint", str(run["checkpoint"]), "--data", str(new)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (f"minirnn classify: warning: {new}, line 3: a quoted field runs to line 4, and the "
+                            f"lines it holds look like rows; if a stray quote merged them, give --quotes none "
+                            f"(quotes as plain characters)\n")
+    assert len(list(csv.reader(io.StringIO(captured.out)))) == 1 + 3      # the header and 3 rows
+    assert main(["classify", "predict", "--checkpoint", str(run["checkpoint"]), "--data", str(new),
+                 "--quotes", "none"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and len(list(csv.reader(io.StringIO(captured.out)))) == 1 + 4
+
+
+def test_standard_input_that_is_not_its_encoding_names_the_line(run):
+    done = subprocess.run([sys.executable, "-m", "minirnn", "classify", "predict", "--checkpoint",
+                           str(run["checkpoint"]), "--backend", "numpy"], input=b"the rocket\r\ncaf\xe9\n",
+                          capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr == (b"minirnn classify: error: standard input, line 2: byte 0xe9 "
+                           b"(at byte offset 15) is not utf-8 text\n")

@@ -5,14 +5,23 @@
   --sep, no header, several text columns joined, columns by name or 1-based number,
   integer labels named by a classes file;
 - every bad input is a DataError naming the file, the line and what was expected;
+- files as users have them: a field longer than the csv module's default limit, a stray
+  quote (a plain character in a TSV; in a CSV an error or a warning naming the line where
+  it opened), UTF-16 with its mark, a --sep that is no delimiter, digits that are not
+  ASCII, and a class order that never depends on the hash seed;
 - the stratified hold-out keeps every row once and each class's share.
 """
+import csv
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from minirnn.classify.data import (UNKNOWN, DataError, Layout, label_classes, read_labelled_file,
-                                   read_splits, stratified_split)
+from minirnn.classify.data import (UNKNOWN, DataError, DataWarning, Layout, label_classes,
+                                   read_labelled_file, read_splits, stratified_split)
 
 few = settings(max_examples=30, deadline=None)
 
@@ -182,3 +191,105 @@ def test_hold_out_without_a_valid_file(tmp_path):
     assert len(splits["train"].labels) == 36 and len(splits["valid"].labels) == 4
     assert np.bincount(splits["valid"].labels).tolist() == [2, 2]
     assert "10% of" in splits["valid"].source and splits["test"] is None
+
+
+# ---- files as users have them (issue 18): long fields, stray quotes, UTF-16, --sep, class order ----
+
+@pytest.mark.parametrize("name, sep", [("long.csv", ","), ("long.tsv", "\t")])
+def test_a_field_longer_than_the_csv_module_default_limit_is_read(tmp_path, name, sep):
+    """The csv module refuses fields over 131,072 characters unless told; the limit is put back."""
+    before = csv.field_size_limit()
+    long_text = "word " * 40_000                                  # 200,000 characters
+    path = write(tmp_path, name, f"label{sep}text\npos{sep}{long_text}\nneg{sep}short\n")
+    assert read_labelled_file(path).texts == [long_text.strip(), "short"]
+    assert csv.field_size_limit() == before
+
+
+SIX_ROWS = 'label\ttext\na\tone\nb\t"two, says the stray quote\nc\tthree\nd\tfour\ne\tfive\nf\tsix\n'
+
+
+def test_a_stray_quote_in_a_tsv_is_a_plain_character(tmp_path):
+    """A six-row TSV whose second text opens a quote and never closes it once read as 1 row."""
+    data = read_labelled_file(write(tmp_path, "six.tsv", SIX_ROWS))
+    assert data.labels == list("abcdef") and data.lines == [2, 3, 4, 5, 6, 7]
+    assert data.texts[1] == '"two, says the stray quote'
+
+
+@pytest.mark.parametrize("name, content, layout, message", [
+    # quotes on (a TSV told to, or any CSV): the line where the quote opened, and the way out
+    ("six.tsv", SIX_ROWS, Layout(quotes="csv"), r"six.tsv, line 3: a quote opens a field that never closes, so "
+                                                 r"the rest of the file would be that one field\..*--quotes none"),
+    ("a.csv", 'label,text\npos,fine\nneg,"open\n\npos,x\npos,y\n', Layout(),
+     r"a.csv, line 3: a quote opens a field that never closes"),
+    ("a.csv", 'label,text\npos,"a ""quoted"" word"\nneg,"opens\npos,closes" mid-field\npos,y\n', Layout(),
+     r"a.csv, line 4: not readable as CSV \(',' expected after '\"'\): a quoted field, opened on line 3, "
+     r"must end at its closing quote\..*give --quotes none"),
+])
+def test_a_quote_out_of_place_names_the_line_where_it_opened(tmp_path, name, content, layout, message):
+    with pytest.raises(DataError, match=message):
+        read_labelled_file(write(tmp_path, name, content), layout)
+
+
+def test_a_quoted_field_that_swallows_rows_is_a_warning_and_quotes_none_reads_them(tmp_path):
+    path = write(tmp_path, "a.csv", 'label,text\npos,one\nneg,"two\npos,three"\nneg,four\n')
+    with pytest.warns(DataWarning, match=r"a.csv, line 3: a quoted field runs to line 4, and the lines it "
+                                         r"holds look like rows; .*give --quotes none"):
+        assert read_labelled_file(path).texts == ["one", "two\npos,three", "four"]
+    data = read_labelled_file(path, Layout(quotes="none"))
+    assert data.texts == ["one", '"two', 'three"', "four"] and data.lines == [2, 3, 4, 5]
+
+
+def test_quoted_line_breaks_that_hold_no_rows_read_without_a_warning(tmp_path, recwarn):
+    path = write(tmp_path, "a.csv", 'label,text\npos,"first paragraph\nsecond paragraph"\n')
+    assert read_labelled_file(path).texts == ["first paragraph\nsecond paragraph"]
+    assert not recwarn.list
+
+
+def test_a_spreadsheets_unicode_text_export_is_read(tmp_path):
+    """UTF-16 with its byte-order mark, tabs, CRLF, a quoted cell with a line break
+    and doubled quotes: what a spreadsheet writes as "Unicode text"."""
+    text = 'label\ttext\r\npos\t"she said ""oui""\r\nand left"\r\nneg\tcafé €\r\n'
+    path = write(tmp_path, "export.txt", text.encode("utf-16"))
+    data = read_labelled_file(path, Layout(sep="tab", quotes="csv"))
+    assert data.texts == ['she said "oui"\nand left', "café €"] and data.lines == [2, 4]
+
+
+@pytest.mark.parametrize("sep, message", [(";;", r"--sep: expected one character \(or 'tab'\), got ';;'"),
+                                          ("", r"--sep: expected one character"),
+                                          ('"', r"--sep: '\"' cannot separate fields")])
+def test_a_bad_separator_names_sep(tmp_path, sep, message):
+    path = write(tmp_path, "a.csv", "label,text\npos,x\n")
+    with pytest.raises(DataError, match=message):
+        read_labelled_file(path, Layout(sep=sep))
+
+
+def test_digits_that_are_not_ascii_are_names_not_numbers(tmp_path):
+    """'²'.isdigit() is True, and int('²') raised int()'s own message, naming no file or line."""
+    path = write(tmp_path, "a.csv", "1,x\n²,y\n")
+    with pytest.raises(DataError, match=r"a.csv, line 2: label '²' is not a class number 1..2"):
+        read_labelled_file(path, Layout(header=False), class_names=["a", "b"])
+    with pytest.raises(DataError, match=r"--label-column: column '²' is a name, but the file has no header"):
+        read_labelled_file(path, Layout(header=False, label_column="²"))
+    assert label_classes(["²", "1", "2"]) == ["1", "2", "²"]
+
+
+def test_class_order_is_numeric_for_plain_integers_else_by_code_point():
+    assert label_classes(["10", "-3", "2", "0"]) == ["-3", "0", "2", "10"]
+    assert label_classes(["1", "01", "2", "02", "3", "03"]) == ["01", "02", "03", "1", "2", "3"]
+    assert label_classes(["0", "-0"]) == ["-0", "0"]              # "-0" is no integer as Python writes one
+    assert label_classes(["b", "B", "é", "a"]) == ["B", "a", "b", "é"]
+
+
+def test_class_order_does_not_depend_on_the_hash_seed(tmp_path):
+    """Labels "1", "01", ... once gave five class orders over eight PYTHONHASHSEED values."""
+    rows = "".join(f"{label},text {i}\n" for i, label in enumerate(["1", "01", "2", "02", "3", "03"] * 3))
+    path = write(tmp_path, "train.csv", "label,text\n" + rows)
+    program = ("import sys; from minirnn.classify.data import read_splits; "
+               "print(read_splits(sys.argv[1])[0])")
+    orders = set()
+    for seed in ("0", "1", "2", "3", "random"):
+        done = subprocess.run([sys.executable, "-c", program, str(path)], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}, timeout=120)
+        assert done.returncode == 0, done.stderr
+        orders.add(done.stdout.strip())
+    assert orders == {"['01', '02', '03', '1', '2', '3']"}

@@ -8,13 +8,18 @@ of `minirnn train`: LSTM, GRU and RNN, char and word level, 1 to 3 layers, float
 - every bad input is one line on stderr with exit code 2, never a traceback: a checkpoint
   that is not a language model, missing, corrupted or holding NaN; --chars 0 or longer
   than the text; an output folder that is a file; an unreadable --text; an empty prompt;
-  a validation text that is gone; a page limit too small.
+  a validation text that is gone; a page limit too small;
+- a checkpoint and a text file named in Latin-1 (the page and the terminal show them),
+  an ASCII terminal, and a UTF-16 --text.
 """
+import os
+
 import numpy as np
 import pytest
 
 from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.cli import build_parser, main
+from tests.lm.test_cli import LATIN1, terminal
 
 RUNS = {  # name: options of `minirnn train`
     "char-lstm": ["--cell", "lstm"],
@@ -174,3 +179,25 @@ def test_the_chance_level_is_what_unrelated_series_reach():
     for _ in range(20):
         best = np.abs(correlations(rng.standard_normal((5000, 512)), rng.standard_normal((5000, 1)))).max()
         assert expected / 1.5 < best < expected * 1.5
+
+
+def test_names_and_text_that_are_not_utf8(runs, tmp_path):
+    """A checkpoint trained on a file named in Latin-1, itself so named: `minirnn inspect`
+    failed writing the page ("surrogates not allowed"); on an ASCII terminal too; and a
+    UTF-16 --text (a spreadsheet's "Unicode text") is read, not refused as binary."""
+    saved = Checkpoint(runs["char-lstm"])
+    text = tmp_path / f"{LATIN1}.txt"
+    text.write_bytes((runs["char-lstm"].parent.parent / "toy.txt").read_bytes())
+    checkpoint = tmp_path / f"{LATIN1}.npz"
+    save_checkpoint(checkpoint, saved.params, saved.optim_state, saved.vocab_arrays,
+                    {**saved.config, "settings": {**saved.config["settings"], "text": str(text)}})
+    with terminal("ascii") as printed:
+        assert main(["inspect", "--checkpoint", str(checkpoint), "--out", str(tmp_path / "a")]) == 0
+    page = (tmp_path / "a" / "index.html").read_text(encoding="utf-8")   # valid UTF-8 throughout
+    assert "caf\\xe9.npz" in page and "caf\\xe9.txt" in page
+    assert b"checkpoint: " + os.fsencode(checkpoint) in printed.getvalue()
+    (tmp_path / "unicode.txt").write_bytes("Alpha beta.\r\nGamma.\r\n".encode("utf-16"))
+    with terminal("utf-8") as printed:
+        assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--text", str(tmp_path / "unicode.txt"),
+                     "--out", str(tmp_path / "b")]) == 0
+    assert b"text: 19 characters of --text" in printed.getvalue()

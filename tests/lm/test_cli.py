@@ -7,8 +7,15 @@
 - errors are one line on stderr and exit code 2, never a traceback: a missing or
   corrupted checkpoint, a checkpoint that is not a language model, one whose arrays
   belong to another architecture, a prompt with unknown characters, bad option values
-  (gradcheck's sizes too, refused by the argument parser).
+  (gradcheck's sizes too, refused by the argument parser);
+- names, text and options as users give them: a file name that is not UTF-8 and a
+  terminal that is not UTF-8 (train, sample), --seed -1 and --max-vocab 3 refused naming
+  the option, every number option with a stated range, and a checkpoint name whose
+  derived loss-curve name is too long refused before training.
 """
+import contextlib
+import io
+import os
 import subprocess
 import sys
 
@@ -139,3 +146,112 @@ def test_dropout_with_one_layer_is_refused(capsys, tmp_path):
     (tmp_path / "toy.txt").write_text(toy_text(), encoding="utf-8")
     argv = ["train", "--text", str(tmp_path / "toy.txt"), "--dropout", "0.3", "--out", str(tmp_path / "lm.npz")]
     one_line_error(capsys, argv, "with layers=1 it would do nothing")
+
+
+# ---- names, text and options as users give them (issue 18) ----
+
+@contextlib.contextmanager
+def terminal(encoding):
+    """Standard output as a terminal of ``encoding`` (strict, as PYTHONIOENCODING=ascii or a
+    Latin-1 locale gives): yields the BytesIO that receives what is printed."""
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="\n")
+    with contextlib.redirect_stdout(stream):
+        yield raw
+    stream.flush()
+    stream.detach()                            # closing the wrapper would close raw too
+
+
+LATIN1 = os.fsdecode(b"caf\xe9")              # a name whose bytes are not UTF-8: 'caf\udce9'
+
+
+def test_train_and_sample_names_and_text_that_are_not_utf8_on_terminals_that_are_not(tmp_path):
+    """`minirnn train --text` of a file named in Latin-1 once trained, then died drawing the
+    plot's title; on a terminal that is not UTF-8, train and sample died printing an 'é'."""
+    text = tmp_path / f"{LATIN1}.txt"
+    text.write_text(toy_text().replace("alpha", "café €"), encoding="utf-8")
+    out = tmp_path / f"{LATIN1}.npz"
+    with terminal("ascii") as printed:
+        assert main(["train", "--text", str(text), "--out", str(out), "--steps", "2", "--hidden-size", "8",
+                     "--embed-size", "4", "--nchars", "10", "--batch-size", "4", "--sample-length", "40",
+                     "--prompt", "caf", "--backend", "numpy", "--progress", "lines"]) == 0
+    printed = printed.getvalue()
+    assert b"caf\\xe9.txt" in printed                     # the text's name, escaped
+    assert b"checkpoint: " + os.fsencode(out) + b"\n" in printed     # the checkpoint's name, as its bytes
+    assert (tmp_path / f"{LATIN1}-loss.png").read_bytes()[:4] == b"\x89PNG"
+    for encoding, e_acute in (("ascii", b"\\xe9"), ("latin-1", b"\xe9")):
+        with terminal(encoding) as printed:
+            assert main(["sample", "--checkpoint", str(out), "--prompt", "café €", "--length", "5",
+                         "--backend", "numpy"]) == 0
+        assert printed.getvalue().startswith(b"caf" + e_acute + b" \\u20ac")
+
+
+@pytest.mark.parametrize("argv", [["train"], ["sample"], ["classify", "train", "--train", "x.csv"],
+                                  ["gradcheck", "rnn"]])
+def test_a_negative_seed_is_refused_naming_seed(argv, capsys):
+    """NumPy's own message, "expected non-negative integer", named no option."""
+    with pytest.raises(SystemExit) as exit:
+        main([*argv, "--seed", "-1"])
+    assert exit.value.code == 2
+    assert "argument --seed: invalid seed (an integer >= 0) value: '-1'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["train"], ["classify", "train", "--train", "x.csv"]])
+def test_a_vocabulary_too_small_for_the_reserved_ids_is_refused_naming_max_vocab(argv, capsys):
+    with pytest.raises(SystemExit):
+        main([*argv, "--max-vocab", "3"])
+    assert "argument --max-vocab: invalid vocabulary size (an integer >= 4: 3 ids are reserved)" \
+        in capsys.readouterr().err
+
+
+def every_action(parser):
+    for action in parser._actions:
+        yield parser.prog, action
+        for sub in getattr(action, "choices", None) or {}:
+            if isinstance(action.choices, dict):
+                yield from every_action(action.choices[sub])
+
+
+def test_every_number_option_states_its_range():
+    """A bare int or float lets -1, 0 or inf through to a library that names no option."""
+    numbers = [(prog, action.option_strings) for prog, action in every_action(build_parser())
+               if action.type in (int, float)]
+    assert numbers == []
+
+
+def test_a_checkpoint_name_whose_loss_curve_name_is_too_long_is_refused_before_training(tmp_path, capsys):
+    """A legal 251-byte checkpoint name made a 256-byte <name>-loss.png after training."""
+    (tmp_path / "toy.txt").write_text(toy_text(), encoding="utf-8")
+    try:
+        limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    except (OSError, AttributeError):
+        limit = 255
+    out = tmp_path / ("a" * (limit - 4) + ".npz")         # legal; "-loss.png" makes it 5 bytes too long
+    one_line_error(capsys, ["train", "--text", str(tmp_path / "toy.txt"), "--out", str(out), "--steps", "2"],
+                   f"the file name is {limit + 5} bytes long, more than the {limit}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toy.txt"]     # refused before any work
+
+
+@pytest.mark.parametrize("argv", [["sample", "--prompt"], ["train", "--prompt"], ["inspect", "--prompt"],
+                                  ["classify", "predict", "--text"]])
+def test_command_line_text_that_is_not_utf8_is_refused_naming_the_option(argv, capsys):
+    """Such a --prompt once reached `minirnn inspect`'s page: "surrogates not allowed"."""
+    with pytest.raises(SystemExit) as exit:
+        main([*argv, f"{LATIN1} au lait"])
+    assert exit.value.code == 2
+    assert f"argument {argv[-1]}: 'caf\\xe9 au lait' holds bytes that are not UTF-8" in capsys.readouterr().err
+
+
+def test_sizes_too_large_for_the_memory_are_one_line(tmp_path, capsys, monkeypatch):
+    """--hidden-size 200000 asks NumPy for 894 GiB: its MemoryError was a traceback. (Raised
+    here by hand: a real allocation that large could succeed lazily and be killed later.)"""
+    from minirnn.lm import train as lm_train
+
+    def too_large(*args, **kwargs):
+        raise MemoryError("Unable to allocate 894. GiB for an array with shape (600000, 200000) "
+                          "and data type float64")
+    monkeypatch.setattr(lm_train.TrainingRun, "start", too_large)
+    (tmp_path / "toy.txt").write_text(toy_text(), encoding="utf-8")
+    one_line_error(capsys, ["train", "--text", str(tmp_path / "toy.txt"), "--out", str(tmp_path / "lm.npz"),
+                            "--hidden-size", "200000"],
+                   "minirnn train: error: out of memory (Unable to allocate 894. GiB")

@@ -189,7 +189,7 @@ def test_the_checkpoint_holds_everything_needed_to_resume(text_file, tmp_path):
 @pytest.mark.parametrize("content, message", [
     (b"", "is empty"),
     (b"abc\x00def" * 200, "line 1: a NUL byte (at byte offset 3): this looks like a binary file"),
-    (b"\xff\xfe not utf-8 " * 100, "line 1: byte 0xff (at byte offset 0) is not UTF-8"),
+    (b"\xff\xff not utf-8 " * 100, "line 1: byte 0xff (at byte offset 0) is not UTF-8"),   # (FF FE: UTF-16's mark)
     (b"too short", "too short"),
 ])
 def test_bad_text_files_get_one_line(tmp_path, capsys, content, message):
@@ -248,13 +248,24 @@ def test_out_makes_its_folders(text_file, tmp_path):
     assert (tmp_path / "a" / "b" / "lm.npz").exists()
 
 
-def test_an_os_error_while_writing_is_one_line_and_leaves_no_temp_file(text_file, tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+def test_a_derived_name_that_cannot_be_written_is_refused_before_training(text_file, tmp_path, capsys):
     (tmp_path / "lm-loss.png").mkdir()                    # the loss curve cannot take its name
+    captured = one_line_error(capsys, ["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"),
+                                       *SMALL, "--steps", "2"], "the loss curve", "lm-loss.png",
+                              "(named after --out) is a directory")
+    assert captured.out == ""                             # no training happened
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lm-loss.png", "toy.txt"]
+
+
+def test_an_os_error_while_writing_is_one_line_and_leaves_no_temp_file(text_file, tmp_path, capsys, monkeypatch):
+    matplotlib_figure = pytest.importorskip("matplotlib.figure")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(matplotlib_figure.Figure, "savefig", full_disk)
     one_line_error(capsys, ["train", "--text", str(text_file), "--out", str(tmp_path / "lm.npz"),
-                            *SMALL, "--steps", "2"], "minirnn train: error: ", "lm-loss.png")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["lm-loss.png", "lm.npz", "toy.txt"]
-    assert list((tmp_path / "lm-loss.png").iterdir()) == []
+                            *SMALL, "--steps", "2"], "minirnn train: error: ", "No space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lm.npz", "toy.txt"]
 
 
 def test_the_loss_curve_leaves_no_temp_file(text_file, tmp_path):
