@@ -83,6 +83,8 @@ def test_seq2seq():
     _, [r] = run("05_seq2seq.py")
     assert r["digit_accuracy"] > r["digit_chance"] + 0.4
     assert r["exact"] > 0.3                                # whole held-out numbers translated
+    assert r["beam_exact"] > 0.3 and r["beam"] == 5
+    assert r["beam_exact"] >= r["exact"] - 0.02           # beam search is no worse than greedy
 
 
 def test_char_rnn():

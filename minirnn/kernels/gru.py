@@ -130,7 +130,7 @@ def gru_forward(x, h0, W, H, b, b_hn):
     hn = np.empty((T, B, N), dtype=x.dtype)      # (T, B, N)
     h[0] = h0
     H = np.ascontiguousarray(H)                # (N, 3N)
-    H_T = transposed(H, B)                     # (3N, N)
+    H_T = transposed(H, B, T)                  # (3N, N)
     _forward_loop(gates, h, n, hn, H, H_T, b, b_hn)
     return h[1:], GRUKernelCache(x, h, gates, n, hn, W, H, H_T)
 

@@ -131,7 +131,7 @@ def lstm_forward(x, h0, c0, W, H, b):
     tanh_c = np.empty((T, B, N), dtype=x.dtype)  # (T, B, N)
     h[0], c[0] = h0, c0
     H = np.ascontiguousarray(H)                # (N, 4N)
-    H_T = transposed(H, B)                     # (4N, N)
+    H_T = transposed(H, B, T)                  # (4N, N)
     _forward_loop(gates, h, c, tanh_c, H, H_T, b)
     return h[1:], c[1:], LSTMKernelCache(x, h, c, gates, tanh_c, W, H, H_T)
 

@@ -89,7 +89,7 @@ def rnn_forward(x, s0, W, H, b, nonlinearity="tanh"):
     states[0] = s0
     relu = nonlinearity == "relu"
     H = np.ascontiguousarray(H)                # (N, N)
-    H_T = transposed(H, B)                     # (N, N)
+    H_T = transposed(H, B, T)                  # (N, N)
     _forward_loop(xw, states, H, H_T, b, relu)
     return states[1:], RNNKernelCache(x, states, W, H, H_T, relu)
 

@@ -26,10 +26,13 @@ from numba import njit
 from minirnn.kernels.activations import JIT_OPTIONS
 
 
-def transposed(M, rows):
+def transposed(M, rows, steps):
     """M.T for rows_times: a C-contiguous copy where rows_times multiplies in the
-    transposed order (float32, rows > 1), the view M.T elsewhere (no copy to pay for)."""
-    return np.ascontiguousarray(M.T) if rows > 1 and M.dtype == np.float32 else M.T
+    transposed order (float32, rows > 1) at several steps, the view M.T elsewhere (no copy
+    to pay for). A call of one step (text generation, beam search: one token per call)
+    keeps the plain order: there the copy costs more than one transposed product saves
+    (GRU 384, float32, B = 5 beams: 0.27 ms a call without it, 0.61 ms with it)."""
+    return np.ascontiguousarray(M.T) if rows > 1 and steps > 1 and M.dtype == np.float32 else M.T
 
 
 @njit(**JIT_OPTIONS)
@@ -37,8 +40,8 @@ def rows_times(s, M, M_T, out, out_T):
     """out = s @ M, for s (B, K) with few rows; M (K, C), M_T = M.T (C, K); out (B, C);
     out_T (C, B) scratch. The plain order reads M (C- or F-contiguous), the transposed
     order M_T, which must then be C-contiguous (``transposed`` makes it so)."""
-    if s.shape[0] == 1 or s.itemsize == 8:     # one row, or float64 (8 bytes a number):
-        np.dot(s, M, out)                      # the plain order (see above)
+    if s.shape[0] == 1 or s.itemsize == 8 or not M_T.flags.c_contiguous:   # one row, float64
+        np.dot(s, M, out)                      # (8 bytes a number), or no copy: the plain order
         return
     np.dot(M_T, s.T, out_T)                    # out.T = M.T @ s.T: the order OpenBLAS runs fastest
     B, C = out.shape                           # then out = out_T.T:

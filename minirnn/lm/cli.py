@@ -7,21 +7,46 @@ from minirnn.lm.generate import generate, prompt_policy
 from minirnn.lm.model import load_model
 from minirnn.lm.settings import (DEFAULT_CHECKPOINT, DEFAULT_MINUTES, DEFAULTS, PROMPT, SAMPLE_LENGTH,
                                  WORD_MAX_VOCAB)
+
+SAMPLE_TEMPERATURE = 0.8        # `minirnn sample`'s temperature when --temperature is not given
 from minirnn.lm.train import train_command
 from minirnn.toolkit.threads import blas_threads
 
 
 def sample_command(args):
     """`minirnn sample`: load a checkpoint, write from the prompt, print prompt and text."""
+    if args.beam is not None:
+        given = [name for name, value in (("--temperature", args.temperature), ("--top-k", args.top_k),
+                                          ("--top-p", args.top_p)) if value is not None]
+        if given:
+            raise ValueError(f"--beam searches for the likeliest text, it does not sample: "
+                             f"leave out {', '.join(given)}")
+        decoder = {"beam_size": args.beam, "length_penalty": args.length_penalty or 0.0}
+    elif args.length_penalty is not None:
+        raise ValueError("--length-penalty scores the beams of beam search: give --beam N too")
+    else:
+        decoder = {"temperature": SAMPLE_TEMPERATURE if args.temperature is None else args.temperature,
+                   "top_k": args.top_k, "top_p": args.top_p, "seed": args.seed}
     with blas_threads(1):
         model, vocab, _ = load_model(args.checkpoint, backend=args.backend)
         note = prompt_policy(vocab, args.prompt, f"--prompt {args.prompt!r}")
         if note:
             print(note, file=sys.stderr)
-        text = generate(model, vocab, args.prompt, args.length, temperature=args.temperature,
-                        top_k=args.top_k, seed=args.seed, stop_at_eos=not args.no_stop, strict=False)
+        text = generate(model, vocab, args.prompt, args.length, stop_at_eos=not args.no_stop,
+                        strict=False, **decoder)
     print(args.prompt + text)
     return 0
+
+
+def top_p_value(text):
+    """The argparse type of --top-p: a number in (0, 1]."""
+    value = float(text)
+    if not 0 < value <= 1:                                 # NaN fails this too
+        raise ValueError(text)
+    return value
+
+
+top_p_value.__name__ = "number in (0, 1]"                  # argparse names it in its error
 
 
 def add_train_arguments(p):
@@ -121,14 +146,27 @@ def add_sample_arguments(p):
     p.add_argument("--prompt", default="", type=types.utf8_text,
                    help="the text to start from; the network reads it first (default: none, "
                         "start a new document)")
-    p.add_argument("--temperature", type=types.non_negative_float, default=0.8, metavar="T",
+    p.add_argument("--temperature", type=types.non_negative_float, metavar="T",
                    help="0 for greedy (always the likeliest token); below 1 safer, above 1 "
-                        "bolder (default 0.8)")
+                        f"bolder (default {SAMPLE_TEMPERATURE})")
     p.add_argument("--top-k", type=types.positive_int, metavar="K",
                    help="sample only among the K likeliest tokens (default: all)")
+    p.add_argument("--top-p", type=top_p_value, metavar="P",
+                   help="nucleus sampling: sample only among the fewest likeliest tokens whose "
+                        "probabilities add up to P, in (0, 1]; applied after --temperature and "
+                        "--top-k (default: all)")
+    p.add_argument("--beam", type=types.positive_int, metavar="N",
+                   help="instead of sampling, beam search: keep the N likeliest partial texts and "
+                        "write the likeliest whole text found; deterministic, so it takes no "
+                        "--temperature, --top-k, --top-p (--beam 1 is greedy)")
+    p.add_argument("--length-penalty", type=types.non_negative_float, metavar="ALPHA",
+                   help="with --beam: divide each text's log-probability by ((5 + n) / 6) ** ALPHA "
+                        "for n tokens (GNMT's length penalty, Wu et al. 2016); 0 favours short "
+                        "texts that end early at <eos>, larger values longer ones (default 0)")
     p.add_argument("--length", type=types.non_negative_int, default=500, metavar="N",
                    help="write at most N tokens (default 500)")
-    p.add_argument("--seed", type=types.seed, help="seed the sampling, to reproduce a text (default: random)")
+    p.add_argument("--seed", type=types.seed, help="seed the sampling, to reproduce a text (default: "
+                                                   "random; beam search needs none)")
     p.add_argument("--no-stop", action="store_true",
                    help="keep writing past the end of a document (<eos>, written as a line break) "
                         "instead of stopping there")

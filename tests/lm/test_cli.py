@@ -3,7 +3,10 @@
 - `python -m minirnn train --help` runs in a real subprocess and documents every option;
 - every option of train and sample has a help text;
 - `minirnn train` then `minirnn sample` work end to end through main();
-- sample: greedy is repeatable, a seed reproduces, --length bounds the text;
+- sample: greedy is repeatable, a seed reproduces, --length bounds the text; --beam 1 is
+  greedy, --beam N repeats; --top-p 1 is plain sampling; --beam refuses the sampling options
+  and --length-penalty needs --beam; out-of-range --top-p, --beam, --length-penalty are
+  refused by argparse, naming the option;
 - errors are one line on stderr and exit code 2, never a traceback: a missing or
   corrupted checkpoint, a checkpoint that is not a language model, one whose arrays
   belong to another architecture, a prompt with unknown characters, bad option values
@@ -91,6 +94,43 @@ def one_line_error(capsys, argv, message):
     err = capsys.readouterr().err
     assert message in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def sample_text(capsys, checkpoint, *options):
+    assert main(["sample", "--checkpoint", str(checkpoint), "--prompt", "Alpha", "--length", "40",
+                 "--no-stop", *options]) == 0
+    return capsys.readouterr().out
+
+
+def test_beam_and_top_p(checkpoint, capsys):
+    greedy = sample_text(capsys, checkpoint, "--temperature", "0")
+    assert sample_text(capsys, checkpoint, "--beam", "1") == greedy
+    beam = sample_text(capsys, checkpoint, "--beam", "4", "--length-penalty", "0.6")
+    assert beam.startswith("Alpha") and len(beam) == len("Alpha") + 40 + 1
+    assert sample_text(capsys, checkpoint, "--beam", "4", "--length-penalty", "0.6") == beam
+    plain = sample_text(capsys, checkpoint, "--seed", "5")
+    assert sample_text(capsys, checkpoint, "--seed", "5", "--top-p", "1") == plain
+    nucleus = sample_text(capsys, checkpoint, "--seed", "5", "--top-p", "0.5", "--top-k", "10")
+    assert sample_text(capsys, checkpoint, "--seed", "5", "--top-p", "0.5", "--top-k", "10") == nucleus
+
+
+def test_beam_refuses_the_sampling_options(checkpoint, capsys):
+    argv = ["sample", "--checkpoint", str(checkpoint), "--beam", "3"]
+    one_line_error(capsys, argv + ["--temperature", "0.5", "--top-p", "0.9"],
+                   "--beam searches for the likeliest text, it does not sample: leave out "
+                   "--temperature, --top-p")
+    one_line_error(capsys, ["sample", "--checkpoint", str(checkpoint), "--length-penalty", "1"],
+                   "--length-penalty scores the beams of beam search: give --beam N too")
+
+
+@pytest.mark.parametrize("option, value", [("--top-p", "0"), ("--top-p", "1.5"), ("--top-p", "nan"),
+                                           ("--beam", "0"), ("--beam", "2.5"),
+                                           ("--length-penalty", "-1"), ("--length-penalty", "inf")])
+def test_decoding_values_out_of_range_name_the_option(option, value, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["sample", option, value])
+    assert exit.value.code == 2
+    assert f"argument {option}: invalid" in capsys.readouterr().err
 
 
 def test_sample_errors_are_one_line(checkpoint, tmp_path, capsys):

@@ -4,22 +4,37 @@
   forbidden ids are never chosen; sampled frequencies follow softmax(logits / T), also
   after top-k (chi-square test on many draws); no overflow at tiny temperatures;
   bad arguments get clear errors;
+- top-p: ``nucleus`` keeps exactly the smallest set of likeliest tokens reaching p (against
+  a direct computation, over random distributions); next_token never draws outside it,
+  applies temperature, then top-k, then top-p (chi-square test on many draws); top-p 1
+  equals plain sampling draw for draw; a seed reproduces;
+- beam search: beam size 1 is greedy; on a model with designed probabilities it finds the
+  likeliest text where greedy does not (exhaustive search over every text); as wide as
+  every prefix, on small GRUs and LSTMs with random weights and any length penalty, it is
+  exhaustive search, which also checks that each beam keeps its own state; one forward
+  call per step with the beams as the batch; deterministic; bad arguments refused;
 - generate, with a fake model that reads a fixed transition table: primes with <eos> +
   the prompt in one call, then feeds back one token and the state at a time; respects
   the length and <eos>; reproduces with a seed; never writes <pad> or <unk>; its
   sampled text follows the model's distribution; a prompt with unknown characters
   is refused with their list.
 """
+import itertools
 import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, example, given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.stats import chisquare
 
-from minirnn.lm.generate import generate, next_token
+import minirnn
+from minirnn.lm.generate import beam_search, generate, next_token, nucleus, prime
+from minirnn.lm.model import build_model, model_config
+from minirnn.losses import log_softmax
 from minirnn.vocab import EOS, PAD, UNK, Vocabulary
+
+FORBIDDEN_IDS = [PAD, UNK]
 
 few = settings(max_examples=25, deadline=None)
 seeds = st.integers(0, 2**32 - 1)
@@ -57,9 +72,10 @@ def test_top_k_one_is_greedy(logits, temperature, seed):
 
 
 @few
-@given(integer_logits(), st.floats(0.1, 10), st.one_of(st.none(), st.integers(1, 12)), seeds)
-def test_a_seed_reproduces(logits, temperature, top_k, seed):
-    draw = lambda: next_token(logits, temperature=temperature, top_k=top_k,
+@given(integer_logits(), st.floats(0.1, 10), st.one_of(st.none(), st.integers(1, 12)),
+       st.one_of(st.none(), st.floats(0.01, 1)), seeds)
+def test_a_seed_reproduces(logits, temperature, top_k, top_p, seed):
+    draw = lambda: next_token(logits, temperature=temperature, top_k=top_k, top_p=top_p,
                               rng=np.random.default_rng(seed))
     assert (draw() == draw()).all()
 
@@ -83,22 +99,88 @@ def test_forbidden_ids_are_never_chosen(V, temperature, top_k, seed, data):
         assert not np.isin(chosen, forbidden).any()
 
 
-@pytest.mark.parametrize("temperature, top_k, forbidden", [
-    (1.0, None, ()), (0.5, None, ()), (2.5, None, ()), (0.7, 3, ()), (1.3, None, (1, 4)),
+def direct_nucleus(probs, p):
+    """The ids of the nucleus of probs (V,), by hand: likeliest first (ties: lower id), until
+    the running sum reaches p."""
+    kept, total = [], 0.0
+    for i in sorted(range(len(probs)), key=lambda i: (-probs[i], i)):
+        kept.append(i)
+        total += probs[i]
+        if total >= p:
+            break
+    return sorted(kept)
+
+
+@pytest.mark.parametrize("temperature, top_k, top_p, forbidden", [
+    (1.0, None, None, ()), (0.5, None, None, ()), (2.5, None, None, ()), (0.7, 3, None, ()),
+    (1.3, None, None, (1, 4)),
+    (1.0, None, 0.8, ()),        # the nucleus: ids 1, 4, 0
+    (3.0, None, 0.8, ()),        # tempered first: a flatter distribution, a wider nucleus
+    (1.0, 4, 0.9, ()),           # top-k first, then the nucleus of the 4 left
+    (0.8, None, 0.7, (1,)),
 ])
-def test_frequencies_follow_the_softmax(temperature, top_k, forbidden):
+def test_frequencies_follow_the_softmax(temperature, top_k, top_p, forbidden):
     logits = np.array([1.0, 2.0, 0.5, -1.0, 1.5, 0.0])
     draws = 200_000
     rng = np.random.default_rng(12345)
     chosen = next_token(np.tile(logits, (draws, 1)), temperature=temperature, top_k=top_k,
-                        rng=rng, forbidden_ids=forbidden)
-    allowed = np.setdiff1d(np.arange(len(logits)), forbidden)
-    if top_k is not None:
+                        top_p=top_p, rng=rng, forbidden_ids=forbidden)
+    allowed = np.setdiff1d(np.arange(len(logits)), forbidden)            # temperature, top-k,
+    if top_k is not None:                                                # top-p, in this order
         allowed = np.argsort(-logits)[:top_k]
+    if top_p is not None:
+        allowed = allowed[direct_nucleus(softmax(logits[allowed] / temperature), top_p)]
     expected = softmax(logits[allowed] / temperature) * draws
     counts = np.bincount(chosen, minlength=len(logits))
     assert counts.sum() == counts[allowed].sum()          # nothing outside the allowed ids
     assert chisquare(counts[allowed], expected).pvalue > P_VALUE
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 12)),
+              elements=st.floats(-30, 30)),
+       st.floats(0.01, 1.0), st.booleans())
+def test_nucleus_keeps_the_smallest_set_reaching_p(logits, p, coarse):
+    if coarse:
+        logits = np.round(logits / 5)                       # many ties
+    mask = nucleus(logits, p)
+    for row, kept in zip(logits, mask):
+        probs = softmax(row)
+        # a p within rounding of a running sum could go either way: not this test's business
+        running = np.cumsum(np.sort(probs)[::-1])
+        assume(np.abs(running - p).min() > 1e-9)
+        assert np.flatnonzero(kept).tolist() == direct_nucleus(probs, p)
+        assert probs[kept].sum() >= p                       # it reaches p
+        assert probs[kept].sum() - probs[kept].min() < p    # and without its least token it does not
+
+
+def test_nucleus_ties_keep_the_lower_id():
+    assert nucleus(np.zeros((1, 4)), 0.5).tolist() == [[True, True, False, False]]
+    assert nucleus(np.log([[0.2, 0.4, 0.4]]), 0.3).tolist() == [[False, True, False]]
+    assert nucleus(np.log([[0.2, 0.4, 0.4]]), 1.0).all()
+
+
+@few
+@given(integer_logits(max_rows=300), st.floats(0.05, 5), st.one_of(st.none(), st.integers(1, 12)),
+       st.floats(0.01, 0.99), seeds)
+def test_top_p_never_draws_outside_the_nucleus(logits, temperature, top_k, p, seed):
+    chosen = next_token(logits, temperature=temperature, top_k=top_k, top_p=p,
+                        rng=np.random.default_rng(seed))
+    z = logits.copy()
+    if top_k is not None and top_k < z.shape[1]:
+        ranked = np.argsort(-z, axis=1, kind="stable")
+        np.put_along_axis(z, ranked[:, top_k:], -np.inf, axis=1)
+    inside = nucleus(z / temperature, p)
+    assert inside[np.arange(len(chosen)), chosen].all()
+
+
+@few
+@given(integer_logits(max_rows=50), st.floats(0.1, 5), st.one_of(st.none(), st.integers(1, 12)), seeds)
+def test_top_p_one_is_plain_sampling(logits, temperature, top_k, seed):
+    draw = lambda **p: next_token(logits, temperature=temperature, top_k=top_k,
+                                  rng=np.random.default_rng(seed), **p)
+    assert (draw(top_p=1.0) == draw()).all()
+    assert (draw(top_p=0.5) == draw(top_p=0.5)).all()     # a seed reproduces
 
 
 def test_one_row_gives_an_int_and_rows_give_an_array():
@@ -129,6 +211,10 @@ def test_extreme_logits_and_temperatures_do_not_overflow(dtype):
     ({"temperature": "hot"}, "temperature must be a finite number >= 0"),
     ({"top_k": 0}, "top_k must be a positive integer"),
     ({"top_k": 2.5}, "top_k must be a positive integer"),
+    ({"top_p": 0}, r"top_p must be a number in \(0, 1\]"),
+    ({"top_p": 1.5}, r"top_p must be a number in \(0, 1\]"),
+    ({"top_p": float("nan")}, r"top_p must be a number in \(0, 1\]"),
+    ({"top_p": "0.9"}, r"top_p must be a number in \(0, 1\]"),
     ({"forbidden_ids": [3]}, r"forbidden_ids must lie in \[0, 3\)"),
     ({"forbidden_ids": [0, 1, 2]}, "every one of the 3 ids is forbidden"),
     ({"logits": np.array([[np.nan, 0, 0]])}, "NaN or \\+inf"),
@@ -154,8 +240,8 @@ def test_next_token_needs_a_generator():
 class TableModel:
     """A fake language model: the logits after token i are row i of a (V, V) table.
 
-    The state is the last token of each sequence (B,), so a wrong state being fed back
-    shows up in the logits. Every call is recorded.
+    The state is the last token of each sequence (1, B), the batch on axis 1 as in minirnn's
+    layers, so a wrong state being fed back shows up in the assert. Every call is recorded.
     """
 
     def __init__(self, table):
@@ -165,11 +251,12 @@ class TableModel:
     def forward(self, ids, state):
         assert ids.dtype == np.int64 and ids.ndim == 2
         if self.calls:
-            assert state is not None and (state == self.last_state).all()
+            # rows of the last state (beam search reorders them; for B = 1, the last state)
+            assert state is not None and np.isin(state, self.last_state).all()
         else:
             assert state is None
         self.calls.append(ids.copy())
-        self.last_state = ids[-1].copy()                  # (B,)
+        self.last_state = ids[-1][None].copy()            # (1, B)
         return self.table[ids], self.last_state           # (T, B, V)
 
 
@@ -278,8 +365,14 @@ def test_generate_rejects_bad_arguments(kwargs, error, message):
 
 
 def test_generate_checks_the_model_matches_the_vocabulary():
-    with pytest.raises(ValueError, match=r"logits of shape \(3, 1, 9\), expected \(T, 1, 7\)"):
+    with pytest.raises(ValueError, match="logits for 9 tokens, expected 7 for this vocabulary"):
         generate(TableModel(np.zeros((9, 9))), char_vocab(), "hi", 5)
+
+    class Flat(TableModel):
+        def forward(self, ids, state):
+            return super().forward(ids, state)[0][:, 0], None   # (T, V): no batch axis
+    with pytest.raises(ValueError, match=r"logits of shape \(3, 7\) for ids of shape \(3, 1\)"):
+        generate(Flat(np.zeros((7, 7))), char_vocab(), "hi", 5)
 
 
 def test_zero_length_writes_nothing():
@@ -289,3 +382,192 @@ def test_zero_length_writes_nothing():
 def test_float_forbidden_ids_are_refused():
     with pytest.raises(TypeError, match="forbidden_ids must be integer ids"):
         next_token(np.zeros(4), temperature=0, forbidden_ids=[0.5])
+
+
+# ---- beam search ----
+
+@few
+@given(seeds, st.integers(0, 30), st.booleans(), st.booleans())
+def test_beam_one_is_greedy(seed, length, integer, stop):
+    vocab = char_vocab()
+    rng = np.random.default_rng(seed)
+    table = rng.integers(-3, 4, (7, 7)).astype(float) if integer else rng.normal(size=(7, 7)) * 3
+    greedy = generate(TableModel(table), vocab, "h", length, temperature=0, stop_at_eos=stop)
+    assert generate(TableModel(table), vocab, "h", length, beam_size=1, stop_at_eos=stop) == greedy
+
+
+def designed_model():
+    """A real Embedding-free LM, OneHot -> RNN -> Linear, whose next-token probabilities are
+    a table of our choosing, given the previous token: the RNN copies the one-hot input into
+    its state (W = 20 I, tanh(20) rounds to 1.0; H = 0, so no memory beyond one token) and
+    the head's rows are the table's log-probabilities. Vocabulary: a (id 3), b (id 4)."""
+    vocab = Vocabulary(["a", "b"], "char")
+    a, b = 3, 4
+    probs = np.full((5, 5), 0.2)                         # rows <pad>, <unk>: never read
+    #                  <pad>  <unk>  <eos>  a     b
+    probs[EOS] =     [0.005, 0.005, 0.01, 0.60, 0.38]   # greedy starts with a ...
+    probs[a] =       [0.005, 0.005, 0.01, 0.50, 0.48]   # ... and goes on a, a: 0.6 * 0.5 * 0.5 = 0.15,
+    probs[b] =       [0.005, 0.005, 0.01, 0.03, 0.95]   # where b b b has 0.38 * 0.95 * 0.95 = 0.343
+    model = minirnn.Sequential(embed=minirnn.OneHot(5), rnn=minirnn.RNN(5, 5, backend="numpy"),
+                               head=minirnn.Linear(5, 5))
+    model.params["rnn.W_l0"][...] = 20 * np.eye(5)
+    model.params["rnn.H_l0"][...] = 0
+    model.params["rnn.b_l0"][...] = 0
+    model.params["head.W"][...] = np.log(probs)
+    model.params["head.b"][...] = 0
+    return model, vocab, probs
+
+
+def exhaustive(log_p, tokens, length, stop_at_eos, length_penalty=0.0):
+    """The best text of up to ``length`` tokens by trying every one: log_p(sequence) -> the
+    log-probabilities of each of its tokens. Returns {text ids (tuple): score} for every
+    text, scored as beam_search scores them (GNMT's length penalty)."""
+    lp = lambda n: ((5 + n) / 6) ** length_penalty
+    scores = {}
+    for sequence in itertools.product(tokens, repeat=length):
+        steps = log_p(sequence)
+        end = sequence.index(EOS) if stop_at_eos and EOS in sequence else None
+        if end is None:
+            scores[sequence] = steps.sum() / lp(length)
+        else:                                            # the text ends at its first <eos>
+            scores[sequence[:end]] = steps[:end + 1].sum() / lp(end + 1)
+    return scores
+
+
+@pytest.mark.parametrize("stop", [True, False])
+def test_beam_search_finds_the_likeliest_text_where_greedy_does_not(stop):
+    model, vocab, probs = designed_model()
+    logits, state = prime(model, np.zeros(0, dtype=np.int64))
+    assert np.allclose(log_softmax(logits[0]), np.log(probs[EOS]), atol=1e-12)   # the design holds
+
+    def log_p(sequence):                                  # straight from the table
+        previous = (EOS,) + sequence[:-1]
+        return np.log([probs[i, j] for i, j in zip(previous, sequence)])
+    scores = exhaustive(log_p, (EOS, 3, 4), 3, stop)
+    likeliest = vocab.decode(np.array(max(scores, key=scores.get), dtype=np.int64))
+    assert likeliest == "bbb"
+    assert generate(model, vocab, "", 3, temperature=0, stop_at_eos=stop) == "aaa"
+    assert generate(model, vocab, "", 3, beam_size=2, stop_at_eos=stop) == "bbb"
+
+
+def small_model(cell, seed, V):
+    """A tiny float64 LM with random weights, its head scaled up so that the next-token
+    distributions are far from uniform (greedy and beam search then disagree)."""
+    config = model_config(V, embed_size=3, cell=cell, hidden_size=4, dtype="float64")
+    model = build_model(config, seed=seed, backend="numpy")
+    model.params["head.W"] *= 8
+    return model
+
+
+class HistoryModel:
+    """A fake LM whose next-token logits are drawn afresh for every history: its state (1, B)
+    numbers the whole sequence read so far, so a beam that goes on from another beam's
+    state gets other logits."""
+
+    def __init__(self, V, seed):
+        self.V, self.seed = V, seed
+
+    def forward(self, ids, state):
+        history = np.zeros((1, ids.shape[1])) if state is None else state   # (1, B)
+        logits = []
+        for step in ids:                                  # (B,)
+            history = history * self.V + step             # exact integers: V ** T < 2 ** 53
+            logits.append([np.random.default_rng([self.seed, int(h)]).normal(size=self.V) * 3
+                           for h in history[0]])
+        return np.array(logits), history                  # (T, B, V), (1, B)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["history", "gru", "lstm"]), seeds, st.integers(1, 4), st.booleans(),
+       st.sampled_from([0.0, 0.6, 2.0]))
+@example("history", 2, 3, False, 0.0)       # beams whose states were mixed up fail these
+@example("history", 1, 4, True, 0.6)
+@example("lstm", 0, 4, False, 0.0)
+def test_a_beam_as_wide_as_every_prefix_is_exhaustive_search(kind, seed, length, stop, alpha):
+    """With room for every prefix nothing is pruned, so beam search must find the best text;
+    a beam that read another beam's state would score its texts wrongly."""
+    vocab = Vocabulary(["a", "b"], "char")
+    model = HistoryModel(len(vocab), seed) if kind == "history" else small_model(kind, seed, len(vocab))
+    tokens = (EOS, 3, 4)
+    prompt = np.array([3], dtype=np.int64)                # "a"
+
+    def log_p(sequence):                                  # one forward call per text
+        ids = np.concatenate([[EOS], prompt, sequence[:-1]]).astype(np.int64)[:, None]
+        logp = log_softmax(model.forward(ids, None)[0][len(prompt):, 0])   # (length, V)
+        return logp[np.arange(length), list(sequence)]
+    scores = exhaustive(log_p, tokens, length, stop, alpha)
+    logits, state = prime(model, prompt)
+    found = beam_search(model, logits, state, length, beam_size=3 ** length, length_penalty=alpha,
+                        stop_at_eos=stop)
+    assert scores[tuple(found.tolist())] == pytest.approx(max(scores.values()), abs=1e-9)
+
+
+class CountingModel:
+    """Wraps a model; records the shape of every ids it is given."""
+
+    def __init__(self, model):
+        self.model, self.shapes = model, []
+
+    def forward(self, ids, state):
+        self.shapes.append(ids.shape)
+        return self.model.forward(ids, state)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_beam_search_runs_all_beams_in_one_call_per_step(cell):
+    vocab = Vocabulary(list("abcde"), "char")
+    model = CountingModel(small_model(cell, 0, len(vocab)))
+    text = generate(model, vocab, "ab", 12, beam_size=4, stop_at_eos=False)
+    assert len(text) == 12
+    assert model.shapes[0] == (3, 1)                      # priming: <eos> a b
+    assert model.shapes[1] == (1, 4)                      # then every beam at once ...
+    assert len(model.shapes) == 12                        # ... once per step, none after the last
+    assert all(shape[0] == 1 and shape[1] <= 4 for shape in model.shapes[1:])
+
+
+def test_beam_search_is_deterministic_and_stops():
+    vocab = Vocabulary(list("abcde"), "char")
+    model = small_model("gru", 3, len(vocab))
+    texts = {generate(model, vocab, "a", 40, beam_size=3, length_penalty=0.6) for _ in range(2)}
+    assert len(texts) == 1 and len(texts.pop()) <= 40
+    assert generate(model, vocab, "a", 0, beam_size=3) == ""
+    table = np.full((7, 7), -5.0)
+    table[:, EOS] = 5.0                                   # <eos> is certain at once
+    assert generate(TableModel(table), char_vocab(), "h", 10, beam_size=3) == ""
+    table[:, FORBIDDEN_IDS] = 50.0                        # the model prefers <pad> and <unk>
+    text = generate(TableModel(table), char_vocab(), "h", 10, beam_size=3, stop_at_eos=False)
+    assert text == "\n" * 10                              # never written; <eos> as a line break
+
+
+def test_the_length_penalty_lets_a_longer_text_win():
+    """<eos> at once has probability 0.4, log 0.4 = -0.92; "hhhhhh", the likeliest of 6 tokens,
+    0.3 * 0.9 ** 5 = 0.18, log -1.73: it wins once divided by lp(6) = (11 / 6) ** 2 = 3.4."""
+    probs = np.full((7, 7), 1e-9)
+    probs[EOS, EOS], probs[EOS, 3], probs[EOS, 4] = 0.4, 0.3, 0.3
+    probs[3:, EOS], probs[3:, 3], probs[3:, 4] = 0.01, 0.9, 0.09
+    table = np.log(probs)
+    vocab = char_vocab()
+    assert generate(TableModel(table), vocab, "", 6, beam_size=3) == ""
+    assert generate(TableModel(table), vocab, "", 6, beam_size=3, length_penalty=2.0) == "hhhhhh"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"beam_size": 0}, "beam_size must be a positive integer"),
+    ({"beam_size": 2.0}, "beam_size must be a positive integer"),
+    ({"beam_size": 2, "length_penalty": -0.5}, "length_penalty must be a finite number >= 0"),
+    ({"beam_size": 2, "length_penalty": float("inf")}, "length_penalty must be a finite number >= 0"),
+    ({"beam_size": 2, "temperature": 0.5}, "does not sample: leave out temperature"),
+    ({"beam_size": 2, "top_k": 3, "top_p": 0.9, "seed": 1}, "leave out top_k, top_p, seed"),
+    ({"length_penalty": 1.0}, "length_penalty=1.0 is for beam search: give a beam_size too"),
+])
+def test_beam_search_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        generate(TableModel(np.zeros((7, 7))), char_vocab(), "hi", 5, **kwargs)
+
+
+def test_beam_search_refuses_nan_logits():
+    table = np.zeros((7, 7))
+    table[3, 4] = 5.0                                     # "h" is followed by "i" ...
+    table[4] = np.nan                                     # ... and after "i" the model breaks
+    with pytest.raises(ValueError, match="NaN logits"):
+        generate(TableModel(table), char_vocab(), "h", 5, beam_size=2)
