@@ -3,14 +3,16 @@
     opt = Adam(model.params, lr=1e-3)
     opt.step(model.grads)              # every model.params[name] moves, in place
 
-Each class's ``update`` is its rule: the equations of its docstring, one line each, all
-element-wise, with p a parameter, g its gradient, t the step number (1 at the first step),
-lr the learning rate, wd the weight decay. They are torch.optim's rules; in float64 the
-parameters agree with torch's to a relative 1e-12 after 25 steps (measured: 3e-13 at worst,
-Adam 5e-14), not to the last bit, as torch rearranges some equations (Adam's m as a lerp,
-its bias corrections moved out of the arrays). A run resumed from state_dict() continues bit
-for bit. What the rules share is in minirnn/toolkit/optimizer.py: the checks, the undo of a
-step that would overflow, state_dict and load_state_dict.
+Each class's ``update(p, g, ...)`` is its rule: the equations of its docstring, one line
+each, all element-wise, on a parameter p, its gradient g and its running arrays (listed in
+``states`` under torch's names, which state_dict uses), with t the step number (1 at the
+first step), lr the learning rate, wd the weight decay. They are torch.optim's rules; in
+float64 the parameters agree with torch's to a relative 1e-12 after 25 steps (measured:
+3e-13 at worst, Adam 5e-14), not to the last bit, as torch rearranges some equations (Adam's
+m as a lerp, its bias corrections moved out of the arrays). A run resumed from state_dict()
+continues bit for bit. What the rules share is in minirnn/toolkit/optimizer.py: the checks,
+handing update a large parameter in blocks, the undo of a step that would overflow, and
+state_dict / load_state_dict.
 """
 import numpy as np
 

@@ -22,9 +22,9 @@ Optimizer does the rest:
 Speed: update is handed a large parameter in blocks of BLOCK entries (views; the rules are
 element-wise, so the result is the same to the last bit). A rule's temporaries (m_hat,
 v_hat, ...) are then small: they stay in cache and malloc hands the same memory back block
-after block. Whole-array temporaries of a large parameter are page-faulted in afresh when
-malloc returns them to the system between steps (Adam on a 3.5M-parameter GRU: about twice
-the time).
+after block. Whole-array temporaries of a large weight are returned to the system between
+steps and page-faulted in again: Adam took 1.7 to 2 times as long for a GRU(1024), up to 3.4
+times for a GRU(384) (benchmarks/bench_optim.py).
 
 The undo: a step that would write a NaN or an inf into a parameter or a running array (an
 overflow in the parameters' dtype: Adagrad's sum of squares beyond float32's 3.4e38, say) is
@@ -55,7 +55,8 @@ class Optimizer:
             setattr(self, state, {name: np.zeros_like(p) for name, p in self.params.items()})
 
     def update(self, p, g, *running):
-        raise NotImplementedError
+        """The rule, for one parameter or a block of it: write p and the running arrays in place."""
+        raise NotImplementedError(f"{type(self).__name__} defines no update rule")
 
     def step(self, grads):
         """One optimisation step: update every parameter from its gradient, in place.
