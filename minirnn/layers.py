@@ -6,8 +6,7 @@ Every layer in minirnn has the same small protocol:
     dx = layer.backward(dy)       fills layer.grads (overwriting, not accumulating)
     layer.params, layer.grads     dicts name -> ndarray with the same keys and shapes
 
-Shapes: T steps, B batch, V vocabulary, I features (an embedding's size is the input size I of
-the layer after it), O outputs. (D is kept for the number of directions, as in PyTorch.)
+Shapes: T steps, B batch, V vocabulary, I features in (an embedding's size), O features out.
 """
 import numpy as np
 
@@ -26,10 +25,7 @@ class Embedding:
         self.num_embeddings = validate.positive_int("num_embeddings", num_embeddings)
         self.embedding_dim = validate.positive_int("embedding_dim", embedding_dim)
         self.dtype = validate.float_dtype(dtype)
-        if padding_idx is not None and (isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer))
-                                        or not 0 <= padding_idx < num_embeddings):
-            raise ValueError(f"padding_idx must be None or an int in [0, {num_embeddings}), got {padding_idx!r}")
-        self.padding_idx = padding_idx
+        self.padding_idx = validate.index_or_none("padding_idx", padding_idx, self.num_embeddings)
         rng = np.random.default_rng(seed)
         E = rng.standard_normal((num_embeddings, embedding_dim)).astype(self.dtype)   # (V, I)
         if padding_idx is not None:
@@ -49,20 +45,11 @@ class Embedding:
         if self._ids is None:
             raise RuntimeError("Embedding.backward called before forward")
         validate.float_array("dy", dy, self.dtype, self._ids.shape + (self.embedding_dim,))
-        dE = np.zeros_like(self.params["E"])
-        # A row used several times collects several gradients. np.add.at(dE, ids, dy) says
-        # exactly that, but runs 5x slower than sorting the ids and summing each run of
-        # equal ids with np.add.reduceat (1.2 ms against 0.25 for a batch of 32 x 50 ids).
-        ids = self._ids.ravel()                                        # (T*B,)
-        if ids.size:
-            order = np.argsort(ids, kind="stable")                     # positions grouped by id
-            run_ids = ids[order]
-            starts = np.flatnonzero(np.r_[True, run_ids[1:] != run_ids[:-1]])   # where each id's run begins
-            dE[run_ids[starts]] = np.add.reduceat(dy.reshape(-1, self.embedding_dim)[order], starts, axis=0)
+        dE = np.zeros_like(self.params["E"])                # (V, I)
+        np.add.at(dE, self._ids, dy)                        # dE[ids[t, b]] += dy[t, b]: a repeated id adds up
         if self.padding_idx is not None:
-            dE[self.padding_idx] = 0
+            dE[self.padding_idx] = 0                        # padding learns nothing
         self.grads["E"] = dE
-        return None
 
     def __repr__(self):
         return f"Embedding({self.num_embeddings}, {self.embedding_dim}, dtype={self.dtype})"
@@ -89,13 +76,11 @@ class Linear:
 
     def forward(self, x):
         """x (..., I) -> (..., O)"""
-        leading = x.shape[:-1] if isinstance(x, np.ndarray) else ()
-        validate.float_array("x", x, self.dtype, (None,) * len(leading) + (self.in_features,))
+        validate.float_array("x", x, self.dtype, (None,) * (np.ndim(x) - 1) + (self.in_features,))
         self._x = x
-        # every step is a row: one (T*B, I) @ (I, O) product, not T small ones (NumPy's matmul
-        # of a (T, B, I) array multiplies each (B, I) slice on its own: 1.8 ms against 1.0)
+        # every step is a row: one (T*B, I) @ (I, O) product, not T small ones (faster)
         y = x.reshape(-1, self.in_features) @ self.params["W"] + self.params["b"]   # (T*B, O)
-        return y.reshape(leading + (self.out_features,))
+        return y.reshape(x.shape[:-1] + (self.out_features,))
 
     def backward(self, dy):
         """dy (..., O) -> dx (..., I)"""

@@ -5,30 +5,20 @@
     dids, dstate0 = model.backward(dlogits, dstate)  # backward runs the modules in reverse
     model.params, model.grads                        # dotted names: "rnn.W_l0", "head.b", ...
 
-At most one module is recurrent; the state and the lengths go to it.
-
-Only the first module's input is the caller's; every later module reads what the one
-before it computed. So Sequential checks each module's output on the way: a NaN or an
-inf that appears inside (weights grown too large for the dtype, after a diverging
-update) is reported as the model's, naming the module, not as a bad argument "x" of a
-layer the caller never called (and without NumPy's overflow warnings on the way).
+At most one module is recurrent; the state and the lengths go to it. A NaN or an inf that
+appears inside the model (weights grown too large, after a diverging update) is reported
+naming the module (minirnn/toolkit/model_checks.py).
 """
 import numpy as np
 
 from .recurrent import Recurrent
+from .toolkit import model_checks
 
 
 class Sequential:
     def __init__(self, **modules):
-        if not modules:
-            raise ValueError("Sequential needs at least one module, e.g. Sequential(rnn=minirnn.LSTM(3, 4))")
-        for name, module in modules.items():
-            if not all(hasattr(module, a) for a in ("forward", "backward", "params", "grads")):
-                raise TypeError(f"module {name!r} must have forward, backward, params and grads, "
-                                f"got {type(module).__name__}")
         recurrent = [name for name, m in modules.items() if isinstance(m, Recurrent)]
-        if len(recurrent) > 1:
-            raise ValueError(f"Sequential takes at most one recurrent module, got {recurrent}")
+        model_checks.modules(modules, recurrent)
         self.modules = modules
         self.recurrent = recurrent[0] if recurrent else None
 
@@ -62,7 +52,7 @@ class Sequential:
                     x, final = module.forward(x, state, lengths=lengths)
                 else:
                     x = module.forward(x)
-                _check_finite(x, name, module, "forward")
+                model_checks.finite(x, name, module, "forward")
         return x, final
 
     def backward(self, dout, dstate=None):
@@ -81,19 +71,9 @@ class Sequential:
                 else:
                     dout = module.backward(dout)
                 if dout is not None:
-                    _check_finite(dout, name, module, "backward")
+                    model_checks.finite(dout, name, module, "backward")
         return dout, dstate0
 
     def __repr__(self):
         inner = ",\n".join(f"  {name}={module!r}" for name, module in self.modules.items())
         return f"Sequential(\n{inner}\n)"
-
-
-def _check_finite(a, name, module, direction):
-    """Raise FloatingPointError if a module's result holds NaN or inf, naming the module."""
-    if not np.isfinite(a).all():
-        what = "output" if direction == "forward" else "input gradient"
-        raise FloatingPointError(
-            f"the model's {direction} pass produced NaN or inf in the {what} of {name!r} "
-            f"({type(module).__name__}): a number grew beyond {a.dtype}'s range (weights grown "
-            f"too large, as after a diverging update)")

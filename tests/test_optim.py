@@ -1,8 +1,7 @@
 """Optimizers: step for step against torch.optim (float64), state_dict round trips through
-np.savez that resume bit for bit, first steps checked by hand, and clear errors.
-The torch comparisons skip without torch."""
-import math
-
+np.savez that resume bit for bit, first steps checked by hand. The torch comparisons skip
+without torch. The checks, the undo and the state dict's checking: tests/toolkit/test_optim*.py,
+tests/toolkit/test_optimizer.py."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -102,10 +101,19 @@ def torch_trajectory_differences(torch, name, kwargs, steps=25, seed=0):
 
 # -- against torch ---------------------------------------------------------------------------------
 
+# minirnn writes the rules as their equations; torch rearranges some (Adam's m as a lerp,
+# m + (1 - beta1)(g - m), its bias corrections moved out of the arrays; fused multiply-adds).
+# So the two agree to rounding, not to the last bit, and rounding grows along a trajectory.
+# Measured (2026-12, CASES with seeds 0-19, 25 steps; 400 drawn settings, 20 steps): worst
+# 3.1e-13 (RMSprop with momentum; the same with the former torch-ordered rules), Adam 4.5e-14
+# (1.2e-14 before), AdamW 1.5e-14. The contract: 1e-12.
+PARITY = 1e-12
+
+
 @pytest.mark.parametrize("name, kwargs", CASES, ids=CASE_IDS)
 def test_matches_torch_optim_step_for_step(torch, name, kwargs):
     differences, params, problem = torch_trajectory_differences(torch, name, kwargs, steps=25)
-    assert max(differences) <= 1e-12, f"worst relative difference {max(differences):.3g}"
+    assert max(differences) <= PARITY, f"worst relative difference {max(differences):.3g}"
     # the run went somewhere: the parameters moved well away from the start
     moved = max(relative_difference(params[key], problem.start[key]) for key in params)
     assert moved > 1e-2
@@ -138,7 +146,7 @@ def test_matches_torch_for_drawn_hyperparameters(torch, data, seed):
                       weight_decay=weight_decay, amsgrad=draw(st.booleans()))
     differences, _, _ = torch_trajectory_differences(torch, name, kwargs, steps=20,
                                                       seed=seed)
-    assert max(differences) <= 1e-12, f"{name}{kwargs}: worst {max(differences):.3g}"
+    assert max(differences) <= PARITY, f"{name}{kwargs}: worst {max(differences):.3g}"
 
 
 # -- state_dict / load_state_dict ------------------------------------------------------------------
@@ -212,79 +220,6 @@ def test_state_dict_keys_follow_the_options():
         "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
 
 
-def saved_adam(amsgrad=False):
-    params = Problem().params()
-    optimizer = optim.Adam(params, amsgrad=amsgrad)
-    optimizer.step(Problem().gradients(params))
-    return optimizer.state_dict()
-
-
-def corrupt(change):
-    d = saved_adam()
-    change(d)
-    return d
-
-
-@pytest.mark.parametrize("d, match", [
-    (corrupt(lambda d: d.pop("exp_avg/layer.b")), r"missing key 'exp_avg/layer.b'"),
-    (corrupt(lambda d: d.update({"exp_avg/other": np.zeros(3)})), r"unexpected key 'exp_avg/other'"),
-    (corrupt(lambda d: d.update({"exp_avg_sq/layer.W": np.zeros((4, 3))})),
-     r"'exp_avg_sq/layer.W' has shape \(4, 3\), expected \(3, 4\)"),
-    (corrupt(lambda d: d.update({"exp_avg/scale": np.zeros((), np.float32)})),
-     r"'exp_avg/scale' has dtype float32, expected float64"),
-    (corrupt(lambda d: d.update({"lr": np.array([1e-3])})), r"'lr' has shape \(1,\), expected \(\)"),
-    (corrupt(lambda d: d.update({"amsgrad": np.array(0.0)})), r"'amsgrad' has dtype float64"),
-    (corrupt(lambda d: d.update({"step": np.array(1.0)})), r"'step' has dtype float64"),
-    (corrupt(lambda d: d.pop("beta2")), r"missing key 'beta2'"),
-    (corrupt(lambda d: d.update({"exp_avg/layer.b": [0.0] * 4})), r"is a list, not a np.ndarray"),
-    (corrupt(lambda d: d.update({"lr": np.array(-1.0)})), r"lr must be > 0, got -1.0"),
-    (corrupt(lambda d: d.update({"eps": np.array(np.inf)})), r"eps must be finite"),
-    (corrupt(lambda d: d.update({"step": np.array(-2)})), r"step must be >= 0"),
-    (corrupt(lambda d: d.update({"optimizer": np.array("SGD")})), r"for SGD, not Adam"),
-    (corrupt(lambda d: d.pop("optimizer")), r"not an optimizer state dict"),
-    # amsgrad saved as True: its running maximum is then expected too
-    (corrupt(lambda d: d.update({"amsgrad": np.array(True)})), r"missing key 'max_exp_avg_sq/scale'"),
-], ids=["missing", "unexpected", "shape", "dtype", "hyper-shape", "flag-dtype", "step-dtype",
-        "missing-hyper", "not-array", "bad-lr", "infinite-eps", "negative-step",
-        "other-optimizer", "no-optimizer",
-        "flag-needs-state"])
-def test_load_state_dict_says_what_differs_and_changes_nothing(d, match):
-    params = Problem().params()
-    optimizer = optim.Adam(params, lr=0.01)
-    optimizer.step(Problem().gradients(params))
-    before = optimizer.state_dict()
-    with pytest.raises(ValueError, match=match):
-        optimizer.load_state_dict(d)
-    after = optimizer.state_dict()
-    assert after.keys() == before.keys()
-    for key in before:
-        np.testing.assert_array_equal(after[key], before[key])
-
-
-def test_load_state_dict_lists_every_difference():
-    d = saved_adam()
-    d.pop("exp_avg/layer.b")
-    d["exp_avg_sq/scale"] = np.zeros(2)
-    with pytest.raises(ValueError) as error:
-        optim.Adam(Problem().params()).load_state_dict(d)
-    assert "missing key 'exp_avg/layer.b'" in str(error.value)
-    assert "'exp_avg_sq/scale' has shape (2,), expected ()" in str(error.value)
-
-
-def test_load_state_dict_can_switch_a_flag_and_its_state():
-    params = Problem().params()
-    optimizer = optim.Adam(params)
-    optimizer.load_state_dict(saved_adam(amsgrad=True))
-    assert optimizer.amsgrad and "max_exp_avg_sq/scale" in optimizer.state_dict()
-    optimizer.load_state_dict(saved_adam(amsgrad=False))
-    assert not optimizer.amsgrad and not hasattr(optimizer, "max_exp_avg_sq")
-
-
-def test_load_state_dict_wants_a_mapping():
-    with pytest.raises(TypeError, match="expected a dict"):
-        optim.Adam(Problem().params()).load_state_dict([1, 2])
-
-
 # -- first steps by hand (no torch needed) ---------------------------------------------------------
 
 def one_array_problem(values):
@@ -325,6 +260,28 @@ def test_rmsprop_first_step_divides_by_the_first_average(g, alpha):
     np.testing.assert_allclose(params["p"], expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_is_algorithm_1_of_the_paper(amsgrad):
+    """Five steps of Adam against Kingma and Ba's Algorithm 1, written out here with fresh
+    arrays (as CS231n's optim.py does), on gradients that change from step to step."""
+    problem = Problem()
+    params = problem.params()
+    optimizer = optim.Adam(params, lr=0.05, betas=(0.8, 0.95), eps=1e-6, amsgrad=amsgrad)
+    p = problem.params()
+    m = {key: np.zeros_like(a) for key, a in p.items()}
+    v, v_max = dict(m), dict(m)
+    for t in range(1, 6):
+        grads = problem.gradients(params)
+        optimizer.step(grads)
+        for key, g in grads.items():
+            m[key] = 0.8 * m[key] + 0.2 * g
+            v[key] = 0.95 * v[key] + 0.05 * g ** 2
+            v_max[key] = np.maximum(v_max[key], v[key]) if amsgrad else v[key]
+            m_hat, v_hat = m[key] / (1 - 0.8 ** t), v_max[key] / (1 - 0.95 ** t)
+            p[key] = p[key] - 0.05 * m_hat / (np.sqrt(v_hat) + 1e-6)
+            np.testing.assert_allclose(params[key], p[key], rtol=1e-14, atol=1e-15)
+
+
 def test_updates_in_place_and_leaves_grads_alone():
     problem = Problem()
     params = problem.params()
@@ -355,149 +312,9 @@ def test_float32_stays_float32_and_follows_float64(name, kwargs):
         assert relative_difference(runs[np.float32][key], runs[np.float64][key]) < 1e-3
 
 
-# -- bad input -------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("grads, error, match", [
-    ({"layer.W": np.zeros((3, 4)), "layer.b": np.zeros(4)}, ValueError, r"missing \['scale'\]"),
-    ({"layer.W": np.zeros((3, 4)), "layer.b": np.zeros(4), "scale": np.zeros(()),
-      "extra": np.zeros(2)}, ValueError, r"unexpected \['extra'\]"),
-    ({"layer.W": np.zeros((4, 3)), "layer.b": np.zeros(4), "scale": np.zeros(())}, ValueError,
-     r"grads\['layer.W'\] has shape \(4, 3\), the parameter has shape \(3, 4\)"),
-    ({"layer.W": np.zeros((3, 4), np.float32), "layer.b": np.zeros(4), "scale": np.zeros(())},
-     TypeError, r"grads\['layer.W'\] has dtype float32, the parameter has dtype float64"),
-    ({"layer.W": np.zeros((3, 4)), "layer.b": [0.0] * 4, "scale": np.zeros(())}, TypeError,
-     r"grads\['layer.b'\] must be a np.ndarray, got list"),
-    ({"layer.W": np.zeros((3, 4)), "layer.b": np.array([0, np.nan, 0, 0]), "scale": np.zeros(())},
-     FloatingPointError, r"\['layer.b'\] hold NaN or inf"),
-    ([np.zeros((3, 4))], TypeError, "grads must be a dict"),
-], ids=["missing", "extra", "shape", "dtype", "not-array", "nan", "not-dict"])
-def test_step_refuses_bad_grads_and_changes_nothing(grads, error, match):
-    problem = Problem()
-    params = problem.params()
-    optimizer = optim.Adam(params)
-    with pytest.raises(error, match=match):
-        optimizer.step(grads)
-    assert optimizer.step_count == 0
-    for key in params:
-        np.testing.assert_array_equal(params[key], problem.start[key])
-
-
-@pytest.mark.parametrize("make, error, match", [
-    (lambda p: optim.SGD(p, lr=0), ValueError, "SGD: lr must be > 0, got 0.0"),
-    (lambda p: optim.Adam(p, lr=-1e-3), ValueError, "lr must be > 0"),
-    (lambda p: optim.Adam(p, lr=math.nan), ValueError, "lr must be finite"),
-    (lambda p: optim.Adam(p, lr="0.1"), TypeError, "lr must be a real number"),
-    (lambda p: optim.Adam(p, betas=(1.0, 0.999)), ValueError, r"betas\[0\] must be in \[0, 1\)"),
-    (lambda p: optim.AdamW(p, betas=(0.9, -0.1)), ValueError, r"betas\[1\] must be in \[0, 1\)"),
-    (lambda p: optim.Adam(p, betas=(0.9,)), TypeError, "betas must be a pair"),
-    (lambda p: optim.Adam(p, eps=0), ValueError, "eps must be > 0"),
-    (lambda p: optim.Adam(p, amsgrad=1), TypeError, "amsgrad must be True or False"),
-    (lambda p: optim.Adam(p, weight_decay=-0.1), ValueError, "weight_decay must be >= 0"),
-    (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), ValueError, r"momentum must be in \[0, 1\)"),
-    (lambda p: optim.SGD(p, lr=0.1, nesterov=True), ValueError, "nesterov=True needs momentum > 0"),
-    (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), ValueError,
-     "dampening = 0"),
-    (lambda p: optim.Adagrad(p, lr_decay=-1), ValueError, "lr_decay must be >= 0"),
-    (lambda p: optim.Adagrad(p, initial_accumulator_value=-1), ValueError,
-     "initial_accumulator_value must be >= 0"),
-    (lambda p: optim.RMSprop(p, alpha=1.5), ValueError, r"alpha must be in \[0, 1\)"),
-    (lambda p: optim.RMSprop(p, centered="yes"), TypeError, "centered must be True or False"),
-])
-def test_constructor_refuses_bad_hyperparameters(make, error, match):
-    with pytest.raises(error, match=match):
-        make(Problem().params())
-
-
-@pytest.mark.parametrize("params, error, match", [
-    ([np.zeros(3)], TypeError, "params must be a dict"),
-    ({}, ValueError, "params is empty"),
-    ({"W": np.zeros(3, dtype=np.int64)}, TypeError, r"params\['W'\] must hold floats, got dtype int64"),
-    ({"W": [0.0, 1.0]}, TypeError, r"params\['W'\] must be a np.ndarray, got list"),
-    ({1: np.zeros(3)}, TypeError, "parameter names must be str"),
-], ids=["not-dict", "empty", "int", "list", "name"])
-def test_constructor_refuses_bad_params(params, error, match):
-    with pytest.raises(error, match=match):
-        optim.Adam(params)
-
-
-def test_the_same_array_twice_is_refused():
-    shared = np.zeros(3)
-    with pytest.raises(ValueError, match="the same array"):
-        optim.SGD({"embedding.W": shared, "head.W": shared}, lr=0.1)
-
-
-def test_read_only_params_are_refused():
-    p = np.zeros(3)
-    p.flags.writeable = False
-    with pytest.raises(ValueError, match="read-only"):
-        optim.SGD({"W": p}, lr=0.1)
-
 
 def test_repr_shows_the_hyperparameters():
     text = repr(optim.Adam(Problem().params(), lr=0.01))
     assert text.startswith("Adam(3 arrays, lr=0.01, beta1=0.9, beta2=0.999")
 
 
-def test_lr_set_to_nan_after_construction_is_refused():
-    params = {"w": np.ones(3)}
-    opt = optim.Adam(params, lr=0.1)
-    opt.lr = float("nan")
-    with pytest.raises(ValueError, match="Adam.lr must be a positive finite number, got nan"):
-        opt.step({"w": np.ones(3)})
-    assert np.all(params["w"] == 1)
-
-
-# -- adversarial but finite gradients: never a NaN or an inf written silently ----------------------
-
-def adversarial_gradients(kind, dtype, step):
-    """The gradient at a step: constant, tiny, huge, alternating in sign, or wildly varying."""
-    big = float(np.finfo(dtype).max) ** 0.5 * 4           # its square overflows the dtype
-    tiny = float(np.finfo(dtype).smallest_subnormal) * 3
-    value = {"constant": 0.3, "tiny": tiny, "huge": big, "alternating": (-1.0) ** step * 0.7,
-             "alternating-huge": (-1.0) ** step * big, "wild": 10.0 ** (step % 9 - 4)}[kind]
-    return np.array([value, -value, 0.0], dtype=dtype)
-
-
-@pytest.mark.filterwarnings("error")                       # a RuntimeWarning from inside fails the test
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("kind", ["constant", "tiny", "huge", "alternating", "alternating-huge", "wild"])
-@pytest.mark.parametrize("name, kwargs", CASES, ids=CASE_IDS)
-def test_finite_gradients_never_leave_nan_or_inf_behind(name, kwargs, kind, dtype):
-    """40 steps: every step either writes finite parameters and state, or raises
-    FloatingPointError and changes nothing (only where the true value overflows the dtype)."""
-    params = {"w": np.array([0.5, -0.5, 0.0], dtype)}
-    optimizer = getattr(optim, name)(params, **kwargs)
-    for step in range(40):
-        before = optimizer.state_dict()
-        try:
-            optimizer.step({"w": adversarial_gradients(kind, dtype, step)})
-        except FloatingPointError as error:
-            assert "would overflow" in str(error) and "nothing was changed" in str(error)
-            after = optimizer.state_dict()
-            assert all(np.array_equal(after[key], before[key]) for key in before)
-            assert kind in ("huge", "alternating-huge")     # only an unrepresentable result is refused
-            return
-        for key, value in optimizer.state_dict().items():
-            if value.dtype.kind == "f":
-                assert np.isfinite(value).all(), f"step {step}: {key} = {value}"
-
-
-def test_centered_rmsprop_keeps_its_variance_non_negative():
-    """The issue's input: torch writes NaN at step 24 (E[g^2] - E[g]^2 < 0 by rounding)."""
-    params = {"w": np.zeros(1, np.float32)}
-    optimizer = optim.RMSprop(params, lr=0.01, alpha=0.5, centered=True)
-    for step in range(100):
-        optimizer.step({"w": np.array([0.3], np.float32)})
-        assert np.isfinite(params["w"]).all(), f"NaN at step {step + 1}"
-    # a constant gradient has standard deviation 0: each step divides by about eps, as the rule says
-    assert params["w"][0] < -1e4
-
-
-def test_an_overflowing_step_names_the_array_and_changes_nothing():
-    params = {"w": np.ones(2, np.float32), "b": np.ones(1, np.float32)}
-    optimizer = optim.Adagrad(params)
-    grads = {"w": np.array([3e19, 0.0], np.float32), "b": np.zeros(1, np.float32)}   # (3e19)^2 > 3.4e38
-    with pytest.raises(FloatingPointError, match=r"Adagrad.step: the update would overflow float32 .* "
-                                                 r"its state 'sum' of 'w'.*nothing was changed"):
-        optimizer.step(grads)
-    assert optimizer.step_count == 0 and np.array_equal(params["w"], np.ones(2)) and np.all(optimizer.sum["w"] == 0)

@@ -1,6 +1,12 @@
 """Training equivalence: Embedding -> 2-layer LSTM/GRU -> Linear, trained with Adam and
 gradient clipping in minirnn and in PyTorch from the same weights on the same batches,
-gives the same loss after every one of 60 steps (float64).
+gives the same loss after every one of 60 steps (float64), and the same weights after them.
+
+To rounding, not to the last bit: minirnn's Adam is the paper's equations (m_hat, v_hat),
+torch's a rearrangement of them; minirnn's clipping scale is max_norm / (norm + 1e-6),
+torch's a reciprocal and a product. Measured (2026-12, all four cells and backends): losses
+within 6e-16 relative, norms within 2e-15, the embedding within 3e-16 after 60 steps. The
+contract, TOLERANCE = 1e-10, leaves room for other BLAS kernels' rounding.
 
 minirnn's cells have one bias where PyTorch's have two (bias_ih, bias_hh) that only
 ever enter as a sum. Trained as two parameters, PyTorch's pair moves twice per Adam
@@ -22,6 +28,7 @@ torch = pytest.importorskip("torch")
 
 V, D, N, T, B, STEPS = 13, 6, 8, 7, 4, 60
 CLIP = 0.25            # small enough that many steps are clipped
+TOLERANCE = 1e-10      # relative
 
 
 class TorchModel(torch.nn.Module):
@@ -86,8 +93,13 @@ def test_adam_with_clipping_matches_torch_step_for_step(cell, backend):
 
         rel = abs(loss - t_loss.item()) / abs(t_loss.item())
         first_loss = first_loss or loss
-        assert rel <= 1e-8, f"step {step}: loss {loss!r} vs torch {t_loss.item()!r}"
-        assert abs(norm - t_norm.item()) <= 1e-8 * t_norm.item()
+        assert rel <= TOLERANCE, f"step {step}: loss {loss!r} vs torch {t_loss.item()!r}"
+        assert abs(norm - t_norm.item()) <= TOLERANCE * t_norm.item()
         clipped_steps += norm > CLIP
     assert clipped_steps > 0, "the clipping path was never exercised"
     assert loss < first_loss / 2                 # and both really trained
+    for ours_p, theirs_p in [(ours.params["embed.E"], theirs.embed.weight),
+                             (ours.params["head.W"], theirs.head.weight.T),
+                             (ours.params["head.b"], theirs.head.bias)]:
+        theirs_p = theirs_p.detach().numpy()
+        assert np.abs(ours_p - theirs_p).max() <= TOLERANCE * np.abs(theirs_p).max()

@@ -4,6 +4,9 @@ Every check raises at the door with a message that names the argument, says what
 got and what was expected, so that a mistake never surfaces as a broadcasting error
 deep inside a backward pass, or as a silent NaN.
 """
+import math
+from numbers import Real
+
 import numpy as np
 
 FLOAT_DTYPES = (np.float32, np.float64)
@@ -81,3 +84,76 @@ def counted(n, noun, plural=None):
     """
     number = f"{n:,}" if isinstance(n, (int, np.integer)) else f"{n:g}"
     return f"{number} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def positive_number(name, value):
+    """A real number, positive and finite, as a Python float (a Python float keeps float32
+    arrays float32 when they are multiplied by it). Bools are refused: True is not a threshold."""
+    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a positive finite number, got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def flag(name, value):
+    """True or False (NumPy's bool too), as a Python bool; 1 and "yes" are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def norm_type(value):
+    """The p of a p-norm: a positive number or float('inf'), as a float."""
+    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"norm_type must be a positive number or float('inf'), got {value!r}")
+    if not value > 0:
+        raise ValueError(f"norm_type must be a positive number or float('inf'), got {value!r}")
+    return float(value)
+
+
+def index_or_none(name, value, high):
+    """None, or an int in [0, high) (bools are refused)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                              or not 0 <= value < high):
+        raise ValueError(f"{name} must be None or an int in [0, {high}), got {value!r}")
+    return value
+
+
+def cross_entropy_arguments(logits, targets, mask):
+    """softmax_cross_entropy's arguments: logits (..., V) float, finite; targets (...) ids in
+    [0, V); mask None or (...) of 0/1 selecting at least one position. Returns the positions'
+    weights (...), 1 where a position counts, in the logits' dtype."""
+    if not isinstance(logits, np.ndarray) or logits.dtype.kind != "f" or logits.ndim < 1:
+        raise TypeError(f"logits must be a float array of shape (..., V), got {type(logits).__name__} "
+                        f"{getattr(logits, 'dtype', '')} {getattr(logits, 'shape', '')}")
+    V = logits.shape[-1]
+    float_array("logits", logits, logits.dtype, (None,) * (logits.ndim - 1) + (V,))
+    int_array("targets", targets, V, f"of shape {logits.shape[:-1]}")
+    if targets.shape != logits.shape[:-1]:
+        raise ValueError(f"targets must have shape {logits.shape[:-1]} (logits without the class axis), "
+                         f"got {targets.shape}")
+    if targets.size == 0:
+        raise ValueError(f"logits must hold at least one position, got shape {logits.shape}")
+    if mask is None:
+        return np.ones(targets.shape, logits.dtype)
+    mask = np.asarray(mask)
+    if mask.shape != targets.shape:
+        raise ValueError(f"mask must have shape {targets.shape}, got {mask.shape}")
+    if not np.isin(mask, (0, 1)).all():
+        bad = mask[~np.isin(mask, (0, 1))].flat[0]
+        raise ValueError(f"mask must hold only 0/1 or True/False, got {bad}")
+    if not mask.any():
+        raise ValueError("mask selects no position: the mean loss would be 0/0")
+    return mask.astype(logits.dtype)
+
+
+def regression_arguments(prediction, target):
+    """mean_squared_error's arguments: float arrays of the same shape and dtype, not empty, finite."""
+    if not isinstance(prediction, np.ndarray) or prediction.dtype.kind != "f":
+        raise TypeError(f"prediction must be a float array, got {type(prediction).__name__} "
+                        f"{getattr(prediction, 'dtype', '')}")
+    float_array("prediction", prediction, prediction.dtype, (None,) * prediction.ndim)
+    float_array("target", target, prediction.dtype, prediction.shape)
+    if prediction.size == 0:
+        raise ValueError(f"prediction must hold at least one entry, got shape {prediction.shape}")
