@@ -28,7 +28,9 @@ A ``Vocabulary`` numbers the tokens. Three ids are reserved and belong to no tex
 
     0 <pad>   padding; decodes to nothing
     1 <unk>   any token not in the vocabulary; decodes to U+FFFD, the replacement character
-    2 <eos>   end of sequence, placed before every document; decodes to a line break
+    2 <eos>   end of sequence, placed before every document: it ends the one before, so
+              the model learns both to end a document and to start one after it (priming
+              a model starts from it too); decodes to a line break
 
 The reserved names are only labels: the vocabulary looks real tokens up in a table
 that never holds them, so a text with "<pad>" in it encodes to its own characters.

@@ -203,25 +203,25 @@ def next_token(logits, *, temperature=1.0, top_k=None, top_p=None, rng=None, for
                          "nothing can be chosen")
     if temperature == 0:
         return _one_or_many(z.argmax(axis=1), logits)         # (B,) greedy
-    if top_k is not None and top_k < V:
-        ranked = np.argsort(-z, axis=1, kind="stable")        # (B, V) likeliest first, ties by id
-        np.put_along_axis(z, ranked[:, top_k:], -np.inf, axis=1)   # all but the k likeliest: probability 0
+    # temperature: z / T. Subtract the max first, so that the exponents are <= 0 and exp
+    # cannot overflow even for a tiny T; divide in float64, where T = 1e-300 is not 0.
     with np.errstate(over="ignore"):
-        # subtract the max first: the exponents are <= 0, so exp cannot overflow even for
-        # a tiny temperature; divide in float64, where a temperature of 1e-300 is not 0
         scaled = (z - z.max(axis=1, keepdims=True)).astype(np.float64) / temperature   # (B, V) <= 0
-    if top_p is not None and top_p < 1:
-        scaled[~nucleus(scaled, top_p)] = -np.inf             # outside the nucleus: probability 0
+    if top_k is not None and top_k < V:                       # top-k: the k likeliest stay
+        ranked = np.argsort(-z, axis=1, kind="stable")        # (B, V) likeliest first (z's order is
+        np.put_along_axis(scaled, ranked[:, top_k:], -np.inf, axis=1)   # z / T's), ties by id
+    if top_p is not None and top_p < 1:                       # top-p: the nucleus stays
+        scaled[~nucleus(scaled, top_p)] = -np.inf
 
-    # For each row this is rng.choice(V, p=softmax(scaled)), written out so that a whole batch
-    # is drawn at once and an id of weight exactly 0 can never come out: draw u * total in
-    # [0, total) and take the first id whose cumulative weight exceeds it (an id of weight 0
-    # has the same cumulative weight as the one before it).
+    # The draw, for one row:  probs = softmax(scaled); token = rng.choice(V, p=probs).
+    # Written out below so that a whole batch is drawn at once and an id of weight exactly 0
+    # can never come out: draw u * total in [0, total) and take the first id whose
+    # cumulative weight exceeds it (an id of weight 0 adds nothing to the running sum).
     rng = np.random.default_rng() if rng is None else rng
     weights = np.exp(scaled)                                  # (B, V) unnormalised softmax
     cumulative = np.cumsum(weights, axis=1)                   # (B, V)
     thresholds = rng.random(B) * cumulative[:, -1]            # (B,)
-    chosen = (cumulative <= thresholds[:, None]).sum(axis=1)
+    chosen = (cumulative <= thresholds[:, None]).sum(axis=1)  # (B,) ids
     return _one_or_many(chosen, logits)
 
 

@@ -55,7 +55,6 @@ from minirnn.toolkit.training import TrainingLoop
 from minirnn.toolkit.validate import counted
 from minirnn.vocab import Vocabulary
 
-UNIT = {"char": "char", "word": "word"}             # "bits per char", "bits per word"
 TEMPERATURES = (0.3, 0.8, 1.2)                      # the closing samples, after greedy
 EVAL_LANES = 64                                     # validation reads its slice in 64 lanes
 
@@ -79,7 +78,7 @@ class TrainingRun(TrainingLoop):
     """
 
     def __init__(self, settings, data, model_config, model, optimizer, batch_rng):
-        super().__init__(outcomes=len(data.vocab), unit=UNIT[settings["level"]])
+        super().__init__(outcomes=len(data.vocab), unit=settings["level"])   # bits per char, or word
         self.settings, self.data, self.model, self.optimizer = settings, data, model, optimizer
         self.model_config = model_config            # the dict build_model made the model from
         self.batch_rng = batch_rng                  # draws the windows
