@@ -46,7 +46,7 @@ hovering a measured prediction shades each earlier token by the gradient norm of
 prediction on the token's input vector, relative to the prediction's largest, on a log
 scale: REACH_DECADES decades in REACH_LEVELS - 1 codes of 4 bits (code 0: below them, or
 before the text), one stream of K + 1 codes per measured prediction (500 predictions at
-K = 200: about 25 kB in the page). Each prediction's largest norm and its lag are kept
+K = 200: about 30 kB in the page). Each prediction's largest norm and its lag are kept
 as numbers, for the tooltip; the median curve and its quartiles for a small plot.
 A hash in the address selects the mode (``index.html#reach``) and a prediction
 (``#reach=120``, the one after token 120, counting from 0), for links and screenshots.
@@ -848,7 +848,7 @@ function fromHash() {                            // #reach: colour by connectivi
   const m = location.hash.match(/^#reach(?:=(\\d+))?$/);
   if (!m || !R) return;
   setMode("reach");
-  if (m[1] !== undefined) moveTo(+m[1]);
+  if (m[1] !== undefined) { moveTo(+m[1]); spans[state.cursor].scrollIntoView({ block: "center" }); }
 }
 window.addEventListener("hashchange", fromHash);
 </script>
