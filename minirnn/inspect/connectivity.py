@@ -90,7 +90,8 @@ def input_gradients(model, ids, positions, max_lag=MAX_LAG, dtype=None, batch_si
 
 def median_curve(norms):
     """norms (P, K+1) -> (3, K+1) float64: the 25th, 50th and 75th percentile at each lag over
-    the positions (NaN lags, before the text, left out)."""
+    the positions (NaN lags, before the text, left out; a lag that no position reaches is NaN,
+    with NumPy's warning)."""
     return np.nanpercentile(norms, [25, 50, 75], axis=0)
 
 
