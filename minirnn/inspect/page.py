@@ -40,6 +40,16 @@ by a few lines of the page's JavaScript:
 When the page would exceed ``max_bytes`` it keeps fewer units, first those the feature
 search ranked, then the others by their largest |correlation| with any feature, and
 says how many it holds.
+
+A second mode colours the text by connectivity (inspect/connectivity.py): focusing or
+hovering a measured prediction shades each earlier token by the gradient norm of that
+prediction on the token's input vector, relative to the prediction's largest, on a log
+scale: REACH_DECADES decades in REACH_LEVELS - 1 codes of 4 bits (code 0: below them, or
+before the text), one stream of K + 1 codes per measured prediction (500 predictions at
+K = 200: about 30 kB in the page). Each prediction's largest norm and its lag are kept
+as numbers, for the tooltip; the median curve and its quartiles for a small plot.
+A hash in the address selects the mode (``index.html#reach``) and a prediction
+(``#reach=120``, the one after token 120, counting from 0), for links and screenshots.
 """
 import base64
 import html
@@ -50,6 +60,7 @@ import zlib
 import numpy as np
 
 from minirnn.toolkit.atomic import atomic_write
+from minirnn.inspect.connectivity import REACH_FRACTION
 from minirnn.inspect.features import FEATURES
 from minirnn.inspect.saturation import LEFT, RIGHT, SIGMOID_GATES
 from minirnn.vocab import UNK
@@ -66,10 +77,12 @@ QUANTITIES = {"h": "hidden state h", "c": "cell state c",
               "r": "reset gate r", "z": "update gate z", "n": "candidate n"}
 DIVERGING = ("#2166ac", "#f7f7f7", "#b2182b")      # -1, 0, +1 (ColorBrewer RdBu)
 SEQUENTIAL = ("#f7fcf5", "#00441b")                # 0, 1 (ColorBrewer Greens)
+REACH_LEVELS, REACH_DECADES = 16, 3                # connectivity codes 1..15 span 1e-3 .. 1, 0.2 decade each
+REACH_COLOURS = ("#fff5eb", "#7f2704")             # code 1, code 15 (ColorBrewer Oranges)
 
 
 def write_page(path, text, trace, token_names, findings, unit_r, scores, saturation, about,
-               max_bytes=2_000_000):
+               max_bytes=2_000_000, connectivity=None):
     """Write the page to ``path`` (atomically). Returns (bytes, units stored, units in all).
 
     text         the inspect.text.Text shown: tokens, ids (<eos> first), unknown
@@ -80,9 +93,13 @@ def write_page(path, text, trace, token_names, findings, unit_r, scores, saturat
     scores       features.unit_scores: per cell (N,); units are kept in this order
     saturation   saturation.gate_saturation's list
     about        dict of short str for the header: "title", "model", "source"
+    connectivity None, or (positions (P,) the token indices whose next-token prediction was
+                 measured, norms (P, K+1) from connectivity.connectivity, its Summary, the
+                 unit of the lags, e.g. "characters")
     Raises ValueError when not even one unit fits in ``max_bytes``.
     """
     data = _page_data(text, trace, token_names, findings, unit_r, saturation, about)
+    data["reach"] = None if connectivity is None else _reach_data(*connectivity)
     order = context_order(text.ids[1:])                                # (T,)
     codes = [stored_codes(cell, scales(cell)) for cell in trace.cells]   # per cell: q -> (T, N)
     keep = _keep_order(findings, scores)
@@ -159,6 +176,19 @@ def stored_codes(cell, c_scales):
     return codes
 
 
+def reach_codes(norms):
+    """norms (P, K+1) -> codes (P, K+1) uint8 in [0, REACH_LEVELS): each norm relative to its
+    row's largest, on a log scale. Code c >= 1 stands for a ratio in
+    [10 ** (D (c - 1) / (L - 1) - D), 10 ** (D c / (L - 1) - D)), D = REACH_DECADES, L = REACH_LEVELS,
+    the largest itself in the top code; 0 for a ratio below 10 ** -D, a zero norm, or NaN."""
+    norms = np.asarray(norms, np.float64)
+    peak = np.nanmax(norms, axis=1, keepdims=True)                          # (P, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decades = np.log10(norms / peak) / REACH_DECADES + 1                 # 1 at the peak, 0 at 10 ** -D
+    codes = np.floor(np.nan_to_num(decades, nan=-1.0, neginf=-1.0) * (REACH_LEVELS - 1)) + 1
+    return np.clip(codes, 0, REACH_LEVELS - 1).astype(np.uint8)
+
+
 def context_order(ids, depth=CONTEXT):
     """ids (T,) -> (T,) int64: the order in which the page stores each unit's codes.
 
@@ -233,6 +263,24 @@ def _page_data(text, trace, token_names, findings, unit_r, saturation, about):
     }
 
 
+def _reach_data(positions, norms, summary, unit):
+    """The connectivity as the page stores it: the codes of each prediction, its largest norm
+    and that norm's lag, and the median curve relative to its peak."""
+    peak = np.nanmax(norms, axis=1)                                         # (P,)
+    top = np.nanmax(summary.quartiles[1])
+    three = lambda values: [float(f"{v:.3g}") for v in np.asarray(values, np.float64).tolist()]
+    return {
+        "positions": np.asarray(positions).tolist(),
+        "maxLag": norms.shape[1] - 1,
+        "levels": REACH_LEVELS, "decades": REACH_DECADES,
+        "codes": _b64(_deflate(pack(reach_codes(norms).T))),                # prediction after prediction
+        "peak": three(peak),
+        "peakLag": np.nanargmax(norms, axis=1).tolist(),
+        "quartiles": [three(q / top) for q in summary.quartiles],         # relative to the median's peak
+        "reach": summary.reach, "decay": summary.decay, "fraction": REACH_FRACTION, "unit": unit,
+    }
+
+
 def _keep_order(findings, scores):
     """(cell, unit) pairs in the order the page keeps them: the findings' units, strongest
     first, then every other unit by its score, highest first."""
@@ -255,16 +303,23 @@ def _script_json(obj):
 
 
 def _palette_css():
-    """One CSS rule per code and scale: #text.div .v3 {...}, #text.seq .v3 {...}."""
+    """One CSS rule per code and scale: #text.div .v3 {...}, #text.seq .v3 {...}, #text.reach .r3 {...}."""
     rules = []
     for scale_name, stops, count in (("div", DIVERGING, DIVERGING_LEVELS), ("seq", SEQUENTIAL, SEQUENTIAL_LEVELS)):
         for code in range(count):
-            rgb = _interpolate(stops, code / (count - 1))
-            luminance = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
-            ink = "#fff" if luminance < 140 else "#111"
-            rules.append(f"#text.{scale_name} .v{code}, #legend.{scale_name} .v{code}"
-                         f"{{background:rgb{tuple(rgb)};color:{ink}}}")
+            rules.append(_colour_rule(f"#text.{scale_name} .v{code}, #legend.{scale_name} .v{code}",
+                                      _interpolate(stops, code / (count - 1))))
+    for code in range(1, REACH_LEVELS):                                   # code 0: no colour
+        rules.append(_colour_rule(f"#text.reach .r{code}, #legend.reach .r{code}",
+                                  _interpolate(REACH_COLOURS, (code - 1) / (REACH_LEVELS - 2))))
     return "\n".join(rules)
+
+
+def _colour_rule(selector, rgb):
+    """The background ``rgb`` with an ink that reads on it: white on a dark colour."""
+    luminance = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+    ink = "#fff" if luminance < 140 else "#111"
+    return f"{selector}{{background:rgb{tuple(rgb)};color:{ink}}}"
 
 
 def _interpolate(stops, x):
@@ -328,6 +383,18 @@ select, button { font: inherit; }
 #tip td { padding: 0 .3rem; white-space: pre; }
 #tip .bar { display: inline-block; height: .7em; background: #1f6feb; }
 #tip .actual { font-weight: 700; }
+#unitControls { display: inline-flex; flex-wrap: wrap; gap: .4rem 1rem; align-items: center; }
+#unitControls[hidden] { display: none; }
+#text.reach span.m { text-decoration: underline dotted #bbb; text-underline-offset: 3px; }
+#text span.at { outline: 2px solid #000; outline-offset: -1px; }
+#curve svg { display: block; margin: .2rem 0; }
+#curve text { font-size: 9px; fill: #444; }
+#curve .grid { stroke: #e4e4e4; }
+#curve .band { fill: #fdae6b; opacity: .45; }
+#curve .median { fill: none; stroke: #d94801; stroke-width: 1.6; }
+#curve .threshold { stroke: #555; stroke-dasharray: 3 2; }
+#curve .reach { stroke: #7f2704; stroke-dasharray: 1 2; }
+#reachNote { font-size: .85rem; color: #333; }
 kbd { border: 1px solid #aaa; border-radius: 3px; padding: 0 .25em; font-size: .85em; }
 footer { padding: 0 1.2rem 1rem; color: #555; font-size: .85rem; }
 {{palette}}
@@ -341,11 +408,15 @@ footer { padding: 0 1.2rem 1rem; color: #555; font-size: .85rem; }
 <p id="held"></p>
 </header>
 <section id="controls" aria-label="what colours the text">
+<label for="mode">colour by</label><select id="mode">
+<option value="units">a unit's value</option><option value="reach">what a prediction depends on</option></select>
+<span id="unitControls">
 <label for="cell">layer</label><select id="cell"></select>
 <label for="quantity">quantity</label><select id="quantity"></select>
 <label for="unit">unit</label><select id="unit"></select>
 <button id="prev" type="button" title="previous unit ([)">&#9664;</button>
 <button id="next" type="button" title="next unit (])">&#9654;</button>
+</span>
 <span id="legend" aria-hidden="true"></span>
 </section>
 <p id="info" aria-live="polite"></p>
@@ -353,17 +424,26 @@ footer { padding: 0 1.2rem 1rem; color: #555; font-size: .85rem; }
 <div id="text" tabindex="0" role="textbox" aria-readonly="true"
      aria-label="the text, coloured by the chosen unit; arrow keys move from token to token"></div>
 <aside id="side">
+<section id="reachBox" hidden>
+<h2>How far back a prediction looks</h2>
+<div id="curve"></div>
+<p id="reachNote"></p>
+</section>
+<section id="unitsBox">
 <h2>Units that track something</h2>
 <p>The three units (h, or in an LSTM also c) whose values follow each feature of the text most closely:
 Pearson correlation r over this text. Choose one to colour the text by it.</p>
 <ol id="findings"></ol>
+</section>
 </aside>
 </div>
 <div id="tip" role="status" hidden></div>
 <footer>Keys: <kbd>[</kbd> <kbd>]</kbd> previous / next unit; in the text, <kbd>&larr;</kbd> <kbd>&rarr;</kbd>
 move one token (<kbd>Home</kbd> <kbd>End</kbd> to either end) and show what the model expects next;
 <kbd>Esc</kbd> hides it. Each token shows the unit's value after reading it, as one of the scale's colours:
-{{levels}}. Made by <code>minirnn inspect</code>.</footer>
+{{levels}}. Colouring by what a prediction depends on, the arrow keys move from one measured prediction to
+the next; <code>#reach=120</code> at the end of the address opens the page on the prediction after token 120.
+Made by <code>minirnn inspect</code>.</footer>
 <script type="application/json" id="data">{{data}}</script>
 <script>
 "use strict";
@@ -371,7 +451,7 @@ const D = JSON.parse(document.getElementById("data").textContent);
 const $ = (id) => document.getElementById(id);
 const T = D.tokens.length;
 const SIGMOID = new Set(D.sigmoid);
-const state = { cell: 0, quantity: "h", unit: 0, cursor: -1, hover: -1, codes: null };
+const state = { mode: "units", cell: 0, quantity: "h", unit: 0, cursor: -1, hover: -1, codes: null, at: -1 };
 
 function bytes(b64) {
   const s = atob(b64.replace(/-/g, "+").replace(/_/g, "/"));
@@ -445,6 +525,23 @@ function codesOf(k, u) {
   return unitCodes.get(key);
 }
 
+// ---- connectivity: what each measured prediction depends on (page.py's reach_codes) ----
+const R = D.reach;                               // null when not measured
+const measured = new Map();                      // token index -> index of its prediction in R.positions
+if (R) R.positions.forEach((j, p) => measured.set(j, p));
+let reachPacked = null;                          // the inflated codes: K + 1 per prediction, 2 per byte
+function reachCodes(p) {                         // prediction p's codes, lag k at [k]
+  const n = R.maxLag + 1, half = Math.ceil(n / 2), out = new Uint8Array(n);
+  const pairs = reachPacked.subarray(p * half, (p + 1) * half);
+  for (let k = 0; k < n; k++) out[k] = k % 2 === 0 ? pairs[k >> 1] >> 4 : pairs[k >> 1] & 15;
+  return out;
+}
+function nearest(i) {                            // the measured prediction nearest to token i
+  let lo = 0, hi = R.positions.length - 1;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (R.positions[mid] < i) lo = mid + 1; else hi = mid; }
+  return lo > 0 && i - R.positions[lo - 1] <= Math.abs(R.positions[lo] - i) ? lo - 1 : lo;
+}
+
 // ---- the text, one span per token ----
 const spans = [];
 const unknown = new Set(D.unknown);
@@ -465,6 +562,7 @@ function option(select, value, label) {
   o.value = value; o.textContent = label; select.appendChild(o);
 }
 D.cells.forEach((c, k) => option($("cell"), k, c.label + (c.units.length ? "" : " (no unit held)")));
+if (!R) { $("mode").options[1].disabled = true; $("mode").options[1].textContent += " (not measured)"; }
 D.cells.forEach((c, k) => { $("cell").options[k].disabled = c.units.length === 0; });
 $("cell").disabled = D.cells.length === 1;
 const storedUnits = (k) => D.cells[k].units;
@@ -498,6 +596,8 @@ function choose(cell, quantity, unit) {
 }
 
 function paint() {
+  if (state.mode === "reach") { paintReach(); return; }
+  shaded = [];
   const seq = SIGMOID.has(state.quantity);
   $("text").className = seq ? "seq" : "div";
   $("legend").className = seq ? "seq" : "div";
@@ -508,6 +608,76 @@ function paint() {
     String(+b.dataset.cell === state.cell && b.dataset.quantity === state.quantity && +b.dataset.unit === state.unit)));
   const i = state.hover >= 0 ? state.hover : state.cursor;
   if (i >= 0 && !$("tip").hidden) tip(i);
+}
+
+// ---- colouring by connectivity ----
+let shaded = [];                                 // the tokens shade() coloured
+const baseClass = (i) => extra[i] + (measured.has(i) ? " m" : "");
+function paintReach() {
+  $("text").className = "reach"; $("legend").className = "reach";
+  for (let i = 0; i < T; i++) spans[i].className = baseClass(i);
+  shaded = [];
+  if (state.cursor >= 0) spans[state.cursor].classList.add("cur");
+  shade(state.at);
+  const el = $("legend");
+  el.replaceChildren();
+  const end = (text) => { const s = document.createElement("span"); s.className = "end"; s.textContent = text; el.appendChild(s); };
+  end(`1e-${R.decades}`);
+  for (let code = 1; code < R.levels; code++) { const s = document.createElement("span"); s.className = "r" + code; el.appendChild(s); }
+  end("1 \u00d7 the prediction's largest gradient");
+  $("info").textContent = `Each earlier token shaded by how much the chosen prediction depends on it: the norm of the ` +
+    `gradient of its log probability on that token's input vector, relative to its largest, log scale (white: below ` +
+    `1e-${R.decades} of it). Measured for ${R.positions.length.toLocaleString("en")} of the ${(T - 1).toLocaleString("en")} ` +
+    `predictions (dotted underline); ` +
+    `hover one, or click the text and move with the arrow keys.`;
+}
+function shade(p) {                              // colour the tokens that prediction p (-1: none) depends on
+  shaded.forEach((i) => { spans[i].className = baseClass(i) + (i === state.cursor ? " cur" : ""); });
+  shaded = [];
+  state.at = p;
+  if (p < 0 || !reachPacked) return;
+  const j = R.positions[p], codes = reachCodes(p);
+  for (let k = 0; k <= Math.min(R.maxLag, j); k++) {
+    if (codes[k] > 0) { spans[j - k].classList.add("r" + codes[k]); shaded.push(j - k); }
+  }
+  spans[j].classList.add("at"); shaded.push(j);
+}
+function drawCurve() {                           // the median over the predictions against k, log scale
+  const [q1, med, q3] = R.quartiles, K = R.maxLag, W = 320, H = 160, left = 34, right = 8, top = 6, bottom = 26;
+  const logs = q1.concat(med).filter((v) => v > 0).map(Math.log10);
+  const lo = Math.max(-40, Math.floor(Math.min(-3, ...logs)));
+  const x = (k) => (left + k / K * (W - left - right)).toFixed(1);
+  const y = (v) => (top + Math.log10(Math.max(v, 10 ** lo)) / lo * (H - top - bottom)).toFixed(1);
+  const points = (vs) => vs.map((v, k) => `${x(k)},${y(v)}`);
+  let marks = "";
+  const every = Math.max(1, Math.ceil(-lo / 5));
+  for (let d = 0; d >= lo; d -= every) {
+    marks += `<line class="grid" x1="${left}" x2="${W - right}" y1="${y(10 ** d)}" y2="${y(10 ** d)}"/>` +
+             `<text x="${left - 3}" y="${+y(10 ** d) + 3}" text-anchor="end">${d === 0 ? "1" : "1e" + d}</text>`;
+  }
+  for (const k of [0, Math.round(K / 2), K]) marks += `<text x="${x(k)}" y="${H - bottom + 11}" text-anchor="middle">${k}</text>`;
+  marks += `<text x="${(W + left) / 2}" y="${H - 3}" text-anchor="middle">lag k (${R.unit} back)</text>`;
+  const reachLine = R.reach === null ? "" :
+    `<line class="reach" x1="${x(R.reach)}" x2="${x(R.reach)}" y1="${top}" y2="${H - bottom}"/>`;
+  $("curve").innerHTML = `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" ` +
+    `aria-label="median gradient norm against the lag, log scale">${marks}` +
+    `<polygon class="band" points="${points(q3).join(" ")} ${points(q1).reverse().join(" ")}"/>` +
+    `<polyline class="median" points="${points(med).join(" ")}"/>` +
+    `<line class="threshold" x1="${left}" x2="${W - right}" y1="${y(R.fraction)}" y2="${y(R.fraction)}"/>${reachLine}</svg>`;
+  const reach = R.reach === null ? `more than ${K} ${R.unit}: the median stays above ${100 * R.fraction}% of its peak up to k = ${K}` :
+    `${R.reach} ${R.unit}: the median falls below ${100 * R.fraction}% of its peak (dashed) at k = ${R.reach} (dotted)`;
+  const decay = R.decay === null ? "" : ` Over lags ${Math.floor(K / 2)}\u2013${K} the median keeps ` +
+    `${R.decay.toFixed(3)} of itself per step back (1 would be no vanishing at all).`;
+  $("reachNote").textContent = `Median (line) and quartiles (band) of the gradient norm over the ${R.positions.length} ` +
+    `measured predictions, relative to the median's peak. The model's reach: ${reach}.${decay}`;
+}
+function setMode(mode) {
+  state.mode = mode === "reach" && R ? "reach" : "units";
+  $("mode").value = state.mode;
+  $("unitControls").hidden = $("unitsBox").hidden = state.mode === "reach";
+  $("reachBox").hidden = state.mode !== "reach";
+  if (state.mode === "reach" && state.cursor >= 0) moveTo(state.cursor);   // onto the nearest measured prediction
+  paint();
 }
 
 function scaleOf() {                              // the value at the top of the scale
@@ -545,9 +715,16 @@ function tip(i) {
   const el = $("tip");
   el.replaceChildren();
   const head = document.createElement("div");
-  const v = value(state.quantity, state.codes[i], scaleOf());
-  head.textContent = `after \\u201c${shown(D.tokens[i])}\\u201d (token ${i + 1} of ${T}): ` +
-    `${state.quantity} \\u2248 ${SIGMOID.has(state.quantity) ? v.toFixed(2) : fmt(v, 2)}`;
+  if (state.mode === "reach") {
+    const p = measured.get(i), k = R.peakLag[p], most = i - k >= 0 ? shown(D.tokens[i - k]) : "<eos>";
+    head.textContent = `the prediction after \\u201c${shown(D.tokens[i])}\\u201d (token ${i + 1} of ${T}) depends most ` +
+      (k === 0 ? "on that token itself" : `on \\u201c${most}\\u201d, ${k} back`) +
+      `: gradient norm ${R.peak[p].toPrecision(2)}`;
+  } else {
+    const v = value(state.quantity, state.codes[i], scaleOf());
+    head.textContent = `after \\u201c${shown(D.tokens[i])}\\u201d (token ${i + 1} of ${T}): ` +
+      `${state.quantity} \\u2248 ${SIGMOID.has(state.quantity) ? v.toFixed(2) : fmt(v, 2)}`;
+  }
   el.appendChild(head);
   if (expected) {
     const table = document.createElement("table");
@@ -576,28 +753,36 @@ function tip(i) {
 // ---- events ----
 $("text").addEventListener("mouseover", (e) => {
   if (e.target.dataset.i === undefined) return;
-  state.hover = +e.target.dataset.i; tip(state.hover);
+  state.hover = +e.target.dataset.i;
+  if (state.mode === "reach") { const p = nearest(state.hover); state.hover = R.positions[p]; shade(p); }
+  tip(state.hover);
 });
 $("text").addEventListener("mouseleave", () => {
   state.hover = -1;
+  if (state.mode === "reach") shade(state.cursor >= 0 ? measured.get(state.cursor) : -1);
   if (document.activeElement === $("text") && state.cursor >= 0) tip(state.cursor); else $("tip").hidden = true;
 });
 $("text").addEventListener("click", (e) => { if (e.target.dataset.i !== undefined) moveTo(+e.target.dataset.i); });
 $("text").addEventListener("focus", () => moveTo(state.cursor >= 0 ? state.cursor : 0));
 $("text").addEventListener("blur", () => { $("tip").hidden = true; });
-function moveTo(i) {
+function moveTo(i) {                            // in the connectivity mode, onto the nearest measured prediction
   if (state.cursor >= 0) spans[state.cursor].classList.remove("cur");
   state.cursor = Math.max(0, Math.min(T - 1, i));
+  if (state.mode === "reach") { const p = nearest(state.cursor); state.cursor = R.positions[p]; shade(p); }
   spans[state.cursor].classList.add("cur");
   spans[state.cursor].scrollIntoView({ block: "nearest" });
   tip(state.cursor);
 }
 $("text").addEventListener("keydown", (e) => {
   const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 10, ArrowUp: -10, Home: -T, End: T };
-  if (e.key in moves) { e.preventDefault(); moveTo(state.cursor + moves[e.key]); }
-  else if (e.key === "Escape") $("tip").hidden = true;
+  if (!(e.key in moves)) { if (e.key === "Escape") $("tip").hidden = true; return; }
+  e.preventDefault();
+  if (state.mode !== "reach") { moveTo(state.cursor + moves[e.key]); return; }
+  const n = R.positions.length, p = Math.max(0, Math.min(n - 1, measured.get(state.cursor) + moves[e.key]));
+  moveTo(R.positions[p]);                                     // from one measured prediction to the next
 });
 function step(by) {
+  if (state.mode === "reach") return;
   const units = storedUnits(state.cell);
   const j = (units.indexOf(state.unit) + by + units.length) % units.length;
   choose(state.cell, state.quantity, units[j]);
@@ -611,6 +796,7 @@ $("next").addEventListener("click", () => step(1));
 $("cell").addEventListener("change", () => choose(+$("cell").value, state.quantity, state.unit));
 $("quantity").addEventListener("change", () => choose(state.cell, $("quantity").value, state.unit));
 $("unit").addEventListener("change", () => choose(state.cell, state.quantity, +$("unit").value));
+$("mode").addEventListener("change", () => setMode($("mode").value));
 
 // ---- the ranked list: one line per feature, its strongest units as buttons ----
 const byFeature = new Map();
@@ -632,7 +818,7 @@ byFeature.forEach((units, feature) => {
     b.textContent = `${D.cells.length > 1 ? D.cells[f.cell].label + " " : ""}${f.quantity} ${f.unit} r = ${fmt(f.r, 2)}`;
     b.disabled = !D.cells[f.cell].units.includes(f.unit);
     if (b.disabled) b.title = "not held in this page";
-    b.addEventListener("click", () => choose(f.cell, f.quantity, f.unit));
+    b.addEventListener("click", () => { if (state.mode !== "units") setMode("units"); choose(f.cell, f.quantity, f.unit); });
     li.appendChild(b);
   });
   $("findings").appendChild(li);
@@ -651,11 +837,20 @@ state.cell = first ? first.cell : D.cells.findIndex((c) => c.units.length > 0);
 fillCell();
 inflateAll()
   .then(() => choose(state.cell, first ? first.quantity : "h", first ? first.unit : storedUnits(state.cell)[0]))
+  .then(() => (R ? inflate(R.codes).then((raw) => { reachPacked = raw; drawCurve(); }) : null))
   .then(() => inflate(D.top))
   .then((raw) => {
     const n = T * D.k;
     expected = { ids: new Uint32Array(raw.buffer, 0, n), probs: new Uint16Array(raw.buffer, 4 * n, n) };
-  });
+  })
+  .then(fromHash);
+function fromHash() {                            // #reach: colour by connectivity; #reach=120: at token 120
+  const m = location.hash.match(/^#reach(?:=(\\d+))?$/);
+  if (!m || !R) return;
+  setMode("reach");
+  if (m[1] !== undefined) { moveTo(+m[1]); spans[state.cursor].scrollIntoView({ block: "center" }); }
+}
+window.addEventListener("hashchange", fromHash);
 </script>
 </body>
 </html>

@@ -1,8 +1,10 @@
 """`minirnn inspect` end to end (minirnn/inspect/cli.py, text.py), on checkpoints of tiny runs
 of `minirnn train`: LSTM, GRU and RNN, char and word level, 1 to 3 layers, float32 and float64.
 
-- it writes index.html, saturation.png (not for the RNN, which has no gates) and
-  heatmap.png, beside the checkpoint by default, and prints the findings;
+- it writes index.html, saturation.png (not for the RNN, which has no gates), heatmap.png
+  and reach.png, beside the checkpoint by default, and prints the findings and the reach;
+- --json prints the same as one JSON object, and nothing else; --compare measures other
+  checkpoints over the same text, side by side; --predictions 0 measures nothing;
 - --text, --prompt and --chars choose the text; tokens outside the vocabulary are read
   as <unk> and counted;
 - every bad input is one line on stderr with exit code 2, never a traceback: a checkpoint
@@ -10,8 +12,10 @@ of `minirnn train`: LSTM, GRU and RNN, char and word level, 1 to 3 layers, float
   than the text; an output folder that is a file; an unreadable --text; an empty prompt;
   a validation text that is gone; a page limit too small;
 - a checkpoint and a text file named in Latin-1 (the page and the terminal show them),
-  an ASCII terminal, and a UTF-16 --text.
+  an ASCII terminal, and a UTF-16 --text; a --max-lag longer than the text; a --compare
+  checkpoint of another kind or level.
 """
+import json
 import os
 
 import numpy as np
@@ -62,7 +66,9 @@ def test_inspect_writes_the_page_and_plots(runs, name, capsys):
     assert (folder / "index.html").stat().st_size > 1000
     assert (folder / "heatmap.png").read_bytes()[:4] == b"\x89PNG"
     assert (folder / "saturation.png").exists() == ("rnn" not in name)
+    assert (folder / "reach.png").read_bytes()[:4] == b"\x89PNG"
     assert "units that track a feature" in out and "wrote" in out
+    assert "connectivity (Madsen 2019)" in out and "reach: the first lag after the median's peak" in out
     assert ("the simple RNN has no gates" in out) == ("rnn" in name)
     assert "validation text of" in out
     layers = {"char-lstm": 1, "char-gru-2-float64": 2, "char-rnn-3": 3, "word-lstm-2": 2}[name]
@@ -201,3 +207,82 @@ def test_names_and_text_that_are_not_utf8(runs, tmp_path):
         assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--text", str(tmp_path / "unicode.txt"),
                      "--out", str(tmp_path / "b")]) == 0
     assert b"text: 19 characters of --text" in printed.getvalue()
+
+
+def test_json_holds_what_the_terminal_shows(runs, capsys):
+    capsys.readouterr()
+    assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--max-lag", "30", "--predictions", "50",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)                      # the whole output is one object
+    assert report["checkpoint"] == str(runs["char-lstm"]) and report["model"].startswith("LSTM, 1 layer of 12")
+    assert set(report["features"]) | set(report["not_in_text"]) == {
+        "quotation", "brackets", "bracket depth", "line position", "indentation", "in word", "upper case"}
+    first = next(iter(report["features"].values()))[0]
+    assert first.keys() == {"layer", "quantity", "unit", "r"} and -1 <= first["r"] <= 1
+    assert [g["gate"] for g in report["gate_saturation"]["gates"]] == ["i", "f", "o"]
+    reach = report["connectivity"]
+    assert reach["max_lag"] == 30 and reach["predictions"] == 50 and reach["tail_lags"] == [15, 30]
+    (model,) = reach["models"]
+    assert len(model["median"]) == len(model["q25"]) == len(model["q75"]) == 31
+    assert all(a <= b <= c for a, b, c in zip(model["q25"], model["median"], model["q75"]))
+    assert model["reach"] is None or 1 <= model["reach"] <= 30
+    assert report["page"]["bytes"] > 1000 and any(p.endswith("reach.png") for p in report["plots"])
+
+
+def test_compare_measures_several_checkpoints_over_the_same_text(runs, tmp_path, capsys):
+    capsys.readouterr()
+    argv = ["inspect", "--checkpoint", str(runs["char-lstm"]), "--out", str(tmp_path), "--max-lag", "20",
+            "--predictions", "40", "--compare", str(runs["char-gru-2-float64"]), str(runs["char-rnn-3"])]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for j, name in enumerate(["char-lstm", "char-gru-2-float64", "char-rnn-3"]):
+        assert f"  [{j + 1}] {runs[name]}: " in out
+        assert f"\n  [{j + 1}]  " in out                                  # its row of the table
+    assert (tmp_path / "reach.png").exists()
+    assert main(argv + ["--json"]) == 0
+    models = json.loads(capsys.readouterr().out)["connectivity"]["models"]
+    assert [m["checkpoint"] for m in models] == [str(runs[n]) for n in ["char-lstm", "char-gru-2-float64", "char-rnn-3"]]
+    assert models[1]["model"].startswith("GRU, 2 layers")
+
+
+def test_float64_measures_with_a_float64_copy(runs, capsys):
+    """The char-lstm model is float32: measured in float64 the curve is the same to float32's precision."""
+    curves = []
+    for extra in ([], ["--float64"]):
+        capsys.readouterr()
+        assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--max-lag", "10", "--predictions", "20",
+                     "--json"] + extra) == 0
+        curves.append(json.loads(capsys.readouterr().out)["connectivity"]["models"][0]["median"])
+    np.testing.assert_allclose(curves[0], curves[1], rtol=1e-4)
+
+
+def test_no_connectivity_with_zero_predictions_or_a_one_token_text(runs, tmp_path, capsys):
+    for extra in (["--predictions", "0"], ["--prompt", "A"]):
+        capsys.readouterr()
+        assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--out", str(tmp_path / extra[0])] + extra) == 0
+        assert "connectivity: not measured" in capsys.readouterr().out
+        assert not (tmp_path / extra[0] / "reach.png").exists()
+    assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--prompt", "Al", "--json",
+                 "--out", str(tmp_path / "two")]) == 0                       # two tokens: lags 0 and 1
+    assert json.loads(capsys.readouterr().out)["connectivity"]["max_lag"] == 1
+
+
+def test_bad_connectivity_options_are_refused(runs, tmp_path, capsys):
+    base = ["inspect", "--checkpoint", str(runs["char-lstm"]), "--out", str(tmp_path / "out")]
+    one_line_error(capsys, base + ["--prompt", "Alpha beta", "--max-lag", "10"],
+                   "--max-lag 10 reaches before the text: its 10 tokens give lags up to 9")
+    one_line_error(capsys, base + ["--max-lag", "100000"], "--max-lag 100,000 reaches before the text")
+    saved = Checkpoint(runs["char-lstm"])
+    save_checkpoint(tmp_path / "classifier.npz", saved.params, config={**saved.config, "kind": "minirnn classifier"})
+    one_line_error(capsys, base + ["--compare", str(tmp_path / "classifier.npz")],
+                   "is a minirnn classifier, written by `minirnn classify train`; this needs a minirnn language model")
+    one_line_error(capsys, base + ["--compare", str(tmp_path / "missing.npz")], "does not exist")
+    one_line_error(capsys, base + ["--compare", str(runs["word-lstm-2"])],
+                   "is a word-level model and --checkpoint a char-level one: the curves compare lags in the same tokens")
+    for argv, message in [(["--max-lag", "0"], "invalid positive integer value: '0'"),
+                          (["--max-lag", "2.5"], "invalid positive integer value: '2.5'"),
+                          (["--predictions", "-1"], "invalid integer >= 0 value: '-1'"),
+                          (["--compare"], "expected at least one argument")]:
+        with pytest.raises(SystemExit) as exit:
+            main(base + argv)
+        assert exit.value.code == 2 and message in capsys.readouterr().err

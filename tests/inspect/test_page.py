@@ -8,7 +8,9 @@
   of c and h), to the codes of the trace's values, each within half a colour level;
 - a size limit keeps fewer units, the ranked ones first; one that holds none is refused;
 - quantisation: sigmoid gates on [0, 1], h on [-1, 1], c scaled by its largest |c|;
-  the context order sorts steps by the text before them, read backwards; two codes a byte.
+  the context order sorts steps by the text before them, read backwards; two codes a byte;
+- connectivity: the page holds each measured prediction's codes (log scale, relative to its
+  largest), its largest norm and lag, and the median curve; they decode to reach_codes.
 """
 import base64
 import json
@@ -18,9 +20,10 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
+from minirnn.inspect.connectivity import connectivity, spread_positions, summarise
 from minirnn.inspect.features import character_features, search_units, unit_correlations, unit_scores
-from minirnn.inspect.page import (DIVERGING_LEVELS, MIDDLE, SEQUENTIAL_LEVELS, context_order, dequantise, levels,
-                                  pack, quantise, scales, write_page)
+from minirnn.inspect.page import (DIVERGING_LEVELS, MIDDLE, REACH_LEVELS, SEQUENTIAL_LEVELS, context_order, dequantise,
+                                  levels, pack, quantise, reach_codes, scales, write_page)
 from minirnn.inspect.saturation import gate_saturation
 from minirnn.inspect.text import given_text
 from minirnn.inspect.trace import trace_model
@@ -52,7 +55,7 @@ class Collector(HTMLParser):
             self.scripts[-1] += data
 
 
-def make_page(tmp_path, cell="lstm", max_bytes=2_000_000, title="runs/<i>x</i>/checkpoint.npz"):
+def make_page(tmp_path, cell="lstm", max_bytes=2_000_000, title="runs/<i>x</i>/checkpoint.npz", reach=False):
     vocab = Vocabulary.build(TEXT.replace("é", ""), "char")
     model = build_model(model_config(len(vocab), embed_size=4, cell=cell, hidden_size=7, layers=2,
                                      dtype="float64"), seed=0)
@@ -63,9 +66,14 @@ def make_page(tmp_path, cell="lstm", max_bytes=2_000_000, title="runs/<i>x</i>/c
     findings, _ = search_units(unit_r, features)
     path = tmp_path / "index.html"
     about = {"title": title, "model": "a tiny model", "source": text.source}
+    measured = None
+    if reach:                                 # 40 predictions after tokens j, read at step j + 1 of the ids
+        positions = spread_positions(len(text.tokens) - 1, 40)
+        norms = connectivity(model, text.ids, positions + 1, max_lag=30)
+        measured = (positions, norms, summarise(norms), "characters")
     result = write_page(path, text, trace, vocab.tokens, findings, unit_r, unit_scores(unit_r),
-                        gate_saturation(trace.cells), about, max_bytes=max_bytes)
-    return path, result, text, trace, findings
+                        gate_saturation(trace.cells), about, max_bytes=max_bytes, connectivity=measured)
+    return (path, result, text, trace, findings) + ((measured,) if reach else ())
 
 
 def page_data(path):
@@ -190,3 +198,34 @@ def test_context_order_sorts_by_the_text_read_backwards(ids):
 def test_pack():
     codes = np.array([[1, 9], [2, 10], [15, 0]], np.uint8)                  # (T = 3, 2 units)
     assert pack(codes) == bytes([0x12, 0xF0, 0x9A, 0x00])                  # unit after unit, padded to even T
+
+
+def test_reach_codes():
+    norms = np.array([[2.0, 1.0, 2.02e-3, 1.98e-3, 0.0, np.nan],       # relative 1, 0.5, 1.01e-3, 0.99e-3
+                      [1e-9, 1e-6, 1e-12, 1e-9, 1e-9, 1e-9]])          # its own largest is 1e-6
+    # code 1 + floor((log10(ratio) / 3 + 1) * 15): 0.5 -> 1 + floor(13.49) = 14; 1e-3 -> 1; below -> 0
+    assert reach_codes(norms).tolist() == [[15, 14, 1, 0, 0, 0], [1, 15, 0, 1, 1, 1]]
+    assert REACH_LEVELS == 16                                             # 4 bits: two codes a byte
+
+
+def test_the_page_holds_the_connectivity(tmp_path):
+    path, (size, _, _), text, _, _, (positions, norms, summary, _) = make_page(tmp_path, reach=True)
+    data, parser = page_data(path)
+    stored = data["reach"]
+    assert stored["positions"] == positions.tolist() and stored["maxLag"] == 30
+    K1, P = norms.shape[1], len(positions)
+    packed = np.frombuffer(zlib.decompress(base64.urlsafe_b64decode(stored["codes"])), np.uint8).reshape(P, (K1 + 1) // 2)
+    codes = np.stack([packed >> 4, packed & 15], axis=2).reshape(P, -1)[:, :K1]     # prediction after prediction
+    np.testing.assert_array_equal(codes, reach_codes(norms))
+    assert (codes[np.arange(P), stored["peakLag"]] == 15).all()
+    assert all((codes[p, j + 2:] == 0).all() for p, j in enumerate(positions))   # lags before the text (<eos> at j + 1)
+    np.testing.assert_allclose(stored["peak"], np.nanmax(norms, axis=1), rtol=5e-3)
+    median = summary.quartiles[1]
+    np.testing.assert_allclose(stored["quartiles"][1], median / median.max(), rtol=5e-3)
+    assert stored["reach"] == summary.reach and stored["fraction"] == 0.01
+    page = path.read_text(encoding="utf-8")
+    assert "http://" not in page and "https://" not in page and page.count("</script>") == 2
+    (tmp_path / "without").mkdir()
+    _, (size_without, _, _), *_ = make_page(tmp_path / "without")
+    assert size_without < size < size_without + 20_000                 # 40 predictions x 31 lags: a few kB
+    assert page_data(tmp_path / "without" / "index.html")[0]["reach"] is None
