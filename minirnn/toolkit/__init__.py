@@ -11,4 +11,6 @@ the jobs (``lm``, ``classify``, ``inspect``) call on:
     progress.py     the progress bar (tqdm) or plain progress lines
     threads.py      how many BLAS threads a command uses
     docstrings.py   the built-in text: the docstrings of Python's standard library
+    exercises.py    the notebooks' exercises: one-line checks that say what is wrong and where
+    notebooks.py    show() for the notebooks, and the command that runs them and stores their outputs
 """
