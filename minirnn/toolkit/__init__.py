@@ -31,4 +31,8 @@ Files:
                       file and line; file names and text that any terminal, plot or page takes
     atomic.py         writing files so that none is ever left half-written
     docstrings.py     the built-in text: the docstrings of Python's standard library
+
+Notebooks (examples/notebooks/):
+    exercises.py      the exercises' one-line checks: what is wrong and where, with a hint
+    notebooks.py      show() for the notebooks, and the command that runs them and stores their outputs
 """

@@ -11,7 +11,8 @@ class Progress:
     """The step, a status string and the elapsed time while training.
 
     mode     "bar": a tqdm bar; "lines": a plain line every 15 seconds; "auto": the bar
-             on a terminal when tqdm is installed, otherwise lines
+             on a terminal when tqdm is installed, or in Jupyter when ipywidgets is too
+             (tqdm's notebook widget), otherwise lines
     steps    the step budget (the bar counts steps), or None for a time budget
     minutes  the time budget in minutes (the bar counts seconds), used when steps is None
 
@@ -21,12 +22,9 @@ class Progress:
     LINE_SECONDS = 15
 
     def __init__(self, mode, steps=None, minutes=None):
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            tqdm = None
+        tqdm, in_notebook = _tqdm()
         if mode == "auto":
-            mode = "bar" if tqdm is not None and sys.stderr.isatty() else "lines"
+            mode = "bar" if tqdm is not None and (in_notebook or sys.stderr.isatty()) else "lines"
         if mode == "bar" and tqdm is None:
             raise ValueError("--progress bar needs tqdm: pip install tqdm (or use --progress lines)")
         self.mode, self.bar, self.last_line = mode, None, time.perf_counter()
@@ -66,3 +64,20 @@ class Progress:
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+def _tqdm():
+    """(tqdm's bar class for where this runs, whether that is a Jupyter kernel): the notebook
+    widget in Jupyter with ipywidgets installed, the terminal bar otherwise; None without tqdm,
+    or in Jupyter without ipywidgets (where tqdm would only warn and draw the terminal bar)."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    in_notebook = shell is not None and "IPKernelApp" in shell.config
+    try:
+        if in_notebook:
+            import ipywidgets  # noqa: F401  (tqdm.notebook needs it to draw)
+            from tqdm.notebook import tqdm
+        else:
+            from tqdm import tqdm
+    except ImportError:
+        return None, in_notebook
+    return tqdm, in_notebook
