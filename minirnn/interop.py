@@ -92,7 +92,8 @@ def load_torch_state_dict(layer, state_dict):
         if arrays[name].shape != want.shape:
             raise ValueError(f"state_dict[{name!r}] must have shape {want.shape}, got {arrays[name].shape}")
     for sfx in _suffixes(layer):
-        cell_params = layer._from_torch(*(arrays[n + sfx].astype(np.float64)
-                                          for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+        weight_ih, weight_hh, bias_ih, bias_hh = (arrays[n + sfx].astype(np.float64)
+                                                  for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        cell_params = {"W": weight_ih.T, "H": weight_hh.T, **layer._biases(bias_ih, bias_hh)}
         for name, value in cell_params.items():
             layer.params[name + sfx][...] = value    # in place: optimizers hold these arrays
