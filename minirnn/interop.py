@@ -33,7 +33,8 @@ def _check_layer(layer):
 
 
 def _suffixes(layer):
-    return [layer._suffix(layer_index, direction) for layer_index, direction in layer._layer_directions()]
+    """One per (layer, direction), in the state's order: "_l0", "_l0_reverse", "_l1", ..."""
+    return [layer._suffix(k, d) for k in range(layer.num_layers) for d in range(layer.num_directions)]
 
 
 def _split_bias(layer, b_like, b_hn_like):

@@ -1,5 +1,4 @@
-"""Sequences of different lengths in one padded batch: the padded steps are computed too,
-and thrown away.
+"""Sequences of different lengths in one padded batch: padded steps computed, then thrown away.
 
 The lesson's classification exercise pads a batch of sentences to one length and packs
 it, so that the padding does not pollute the state. minirnn's recurrent layers

@@ -63,12 +63,13 @@ class Recurrent:
         self.training = True
         self.rng = np.random.default_rng(layer_checks.seed(seed))   # draws the weights, then dropout masks
         self.params = {}                                         # "W_l0", "H_l0", ..., "b_l1_reverse"
-        for layer, direction in self._layer_directions():
+        for layer in range(self.num_layers):
             in_size = self.input_size if layer == 0 else self.hidden_size * self.num_directions  # stacking
-            cell_params = self._init_params(in_size)
-            for name, value in cell_params.items():
-                # C order: the kernels would copy a transposed view on every call
-                self.params[name + self._suffix(layer, direction)] = np.ascontiguousarray(value, self.dtype)
+            for direction in range(self.num_directions):
+                cell_params = self._init_params(in_size)
+                for name, value in cell_params.items():
+                    # C order: the kernels would copy a transposed view on every call
+                    self.params[name + self._suffix(layer, direction)] = np.ascontiguousarray(value, self.dtype)
         self._cell_param_names = tuple(cell_params)             # W, H, b (and b_hn for the GRU)
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
         self._cache = None
@@ -201,9 +202,6 @@ class Recurrent:
     def _pack_state(self, parts):
         """The inverse of state_parts: (h,) -> h, (h, c) -> (h, c)."""
         return parts[0] if len(parts) == 1 else parts
-
-    def _layer_directions(self):
-        return [(layer, d) for layer in range(self.num_layers) for d in range(self.num_directions)]
 
     @staticmethod
     def _suffix(layer, direction):
