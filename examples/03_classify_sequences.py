@@ -16,8 +16,9 @@ The model (many-to-one):
     ids (T, B) -> Embedding -> RNN or LSTM -> final state S (B, N) -> Linear -> 2 logits
 
 Sentences have 5 to 20 words; a batch is padded to its longest sentence and the layer
-gets `lengths`, so each sequence's final state is taken after its own last word and
-the padding never touches it (PyTorch's packed sequences). With --bidirectional a
+gets `lengths`, so each sequence's final state is taken after its own last word: the
+padded steps after it change nothing (as with PyTorch's packed sequences, which skip
+them). With --bidirectional a
 second cell reads each sentence backwards and the two final states are concatenated.
 
 The model, the batching and the training loop are the library's, the same that

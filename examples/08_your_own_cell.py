@@ -41,7 +41,7 @@ import numpy as np
 
 from minirnn.cells.activations import sigmoid
 from minirnn.gradcheck import check_layer
-from minirnn.recurrent import CellLayer
+from minirnn.cells.sequence import CellLayer
 
 
 class MGUStepCache(NamedTuple):

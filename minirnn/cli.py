@@ -66,7 +66,7 @@ def gradcheck_command(args):
 def _gradcheck_layer(args):
     """The layer to check: a built-in cell, or a cell of your own (--cell MODULE:NAME)."""
     from . import GRU, LSTM, RNN
-    from .recurrent import CellLayer
+    from .cells.sequence import CellLayer
 
     _check_gradcheck_options(args)
     dtype = np.float32 if args.dtype == "float32" else np.float64

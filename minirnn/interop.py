@@ -33,7 +33,8 @@ def _check_layer(layer):
 
 
 def _suffixes(layer):
-    return [layer._suffix(layer_index, direction) for layer_index, direction in layer._layer_directions()]
+    """One per (layer, direction), in the state's order: "_l0", "_l0_reverse", "_l1", ..."""
+    return [layer._suffix(k, d) for k in range(layer.num_layers) for d in range(layer.num_directions)]
 
 
 def _split_bias(layer, b_like, b_hn_like):
@@ -92,7 +93,8 @@ def load_torch_state_dict(layer, state_dict):
         if arrays[name].shape != want.shape:
             raise ValueError(f"state_dict[{name!r}] must have shape {want.shape}, got {arrays[name].shape}")
     for sfx in _suffixes(layer):
-        cell_params = layer._from_torch(*(arrays[n + sfx].astype(np.float64)
-                                          for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+        weight_ih, weight_hh, bias_ih, bias_hh = (arrays[n + sfx].astype(np.float64)
+                                                  for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        cell_params = {"W": weight_ih.T, "H": weight_hh.T, **layer._biases(bias_ih, bias_hh)}
         for name, value in cell_params.items():
             layer.params[name + sfx][...] = value    # in place: optimizers hold these arrays

@@ -1,9 +1,10 @@
-"""Sequences of different lengths in one padded batch: why padding never reaches a state.
+"""Sequences of different lengths in one padded batch: padded steps computed, then thrown away.
 
 The lesson's classification exercise pads a batch of sentences to one length and packs
 it, so that the padding does not pollute the state. minirnn's recurrent layers
-(minirnn/recurrent.py) take ``lengths`` and keep the padding out with the index tricks
-of ``SequenceLengths``, below, with a worked example.
+(minirnn/recurrent.py) take ``lengths`` instead: the cells run over every step, padding
+included, and the index tricks of ``SequenceLengths``, below, keep what they compute
+there out of the outputs, the final states and the gradients (with a worked example).
 """
 import numpy as np
 

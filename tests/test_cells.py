@@ -185,6 +185,16 @@ def test_lstm_backward_accepts_no_cell_gradient():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("nonlinearity", ["sigmoid", "Tanh", None])
+def test_rnn_refuses_an_unknown_nonlinearity(nonlinearity):
+    """Not silently relu: the step names what it got."""
+    x, s, W, H, b = np.ones((2, 3)), np.zeros((2, 4)), np.ones((3, 4)), np.ones((4, 4)), np.zeros(4)
+    with pytest.raises(ValueError, match=f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"):
+        rnn_step_forward(x, s, W, H, b, nonlinearity)
+    with pytest.raises(ValueError, match="nonlinearity must be 'tanh' or 'relu'"):
+        rnn_forward(x[None], s, W, H, b, nonlinearity)
+
+
 @pytest.mark.parametrize("cell", CELLS)
 def test_sequence_is_the_steps_chained(cell):
     """The sequence functions compute exactly what chaining the step functions does."""

@@ -130,7 +130,7 @@ def test_bad_nonlinearity():
         minirnn.RNN(3, 4, nonlinearity="sigmoid")
 
 
-# ---- padding never touches the state ---------------------------------------------------
+# ---- padding changes nothing: outputs, final states, gradients ------------------------------
 
 @settings(max_examples=15, deadline=None)
 @given(cls=st.sampled_from(LAYERS), backend=st.sampled_from(BACKENDS), bidirectional=st.booleans(),

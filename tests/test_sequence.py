@@ -15,9 +15,8 @@ from hypothesis import given, settings, strategies as st
 
 import minirnn
 from minirnn.cells import gru, lstm, rnn
-from minirnn.cells.sequence import sequence_backward, sequence_forward
+from minirnn.cells.sequence import CellLayer, sequence_backward, sequence_forward
 from minirnn.gradcheck import check_layer
-from minirnn.recurrent import CellLayer
 from minirnn.toolkit.cell_protocol import check_cell
 
 

@@ -14,7 +14,7 @@ entry by entry, whether to keep the old state (z = 1) or take the candidate (z =
 Where z stays near 1 the state, and the gradient, pass through a step almost
 untouched: that is the GRU's defence against vanishing gradients.
 
-Row vectors throughout: one row per sequence in the batch. The three gates are
+Row vectors throughout: one row per sequence in the batch. The three blocks are
 stacked on the last axis in PyTorch's order r, z, n:
 
     X_t    (B, I)    the input at step t
@@ -24,25 +24,6 @@ stacked on the last axis in PyTorch's order r, z, n:
     b      (3N,)     biases                  [b_r | b_z | b_n]
     b_hn   (N,)      the bias added to h_(t-1) H_n, inside the reset product
 
-PyTorch gives every gate two biases, bias_ih and bias_hh. For r and z they are simply
-added, so b_r and b_z are their sums; b_n is bias_ih's n part. bias_hh's n part cannot
-be merged into b_n because the reset gate multiplies it, so it stays separate as b_hn.
-
-How this differs from the original GRU (Cho et al. 2014, "Learning Phrase
-Representations using RNN Encoder-Decoder for Statistical Machine Translation", eqs. 5-8,
-written there without biases and with column vectors; here in row vectors):
-
-    n_t = tanh(X_t W_n + (r_t * h_(t-1)) H_n)        Cho: reset the state, then multiply
-    n_t = tanh(X_t W_n + r_t * (h_(t-1) H_n))        PyTorch: multiply, then reset
-
-The reset gate masks h_(t-1) before the product in Cho et al., after it in PyTorch
-(and cuDNN, whose layout PyTorch follows; Keras calls this `reset_after=True`). The
-two are different functions with different gradients; minirnn follows PyTorch so its
-weights load into torch.nn.GRU unchanged. The final mix is the same in both:
-Cho et al. write h_t = z_t * h_(t-1) + (1 - z_t) * n_t, so z = 1 keeps the old state
-there too. (Some later papers, e.g. Chung et al. 2014, swap the roles and write
-h_t = (1 - z_t) * h_(t-1) + z_t * n_t; when reading one, check which way round z is.)
-
 Four functions, each forward paired with its backward, which takes the gradient on
 the forward's outputs and returns the gradients on its inputs and parameters:
 
@@ -50,7 +31,8 @@ the forward's outputs and returns the gradients on its inputs and parameters:
     gru_forward      / gru_backward        a whole sequence (backpropagation through time)
 
 This file is the reference: the Numba kernel in ``minirnn/kernels/gru.py`` computes
-the same numbers faster and is tested against it.
+the same numbers faster and is tested against it. At the end of the file: why b_hn
+stands apart, and how this GRU differs from the original one (Cho et al. 2014).
 """
 from typing import NamedTuple
 
@@ -149,7 +131,7 @@ def gru_backward(dh, cache):
     weights are shared, so each step adds its share).
     """
     steps = cache.steps
-    _, h0, *_, W, H = steps[0]                 # step 0 started from the initial state h0
+    h0, W, H = steps[0].h_prev, steps[0].W, steps[0].H   # step 0 started from the initial state h0
     T, (B, I), N = len(steps), steps[0].x.shape, H.shape[0]
     dx = np.empty((T, B, I), dtype=dh.dtype)   # (T, B, I)
     dW, dH = np.zeros_like(W), np.zeros_like(H)
@@ -165,3 +147,25 @@ def gru_backward(dh, cache):
     # after step 0, what flows back "from the next step" is the gradient on h0 itself
     dh0 = dh_next
     return dx, dh0, dW, dH, db, db_hn
+
+
+# ---- why b_hn, and how this GRU differs from the original ----------------------------------
+#
+# PyTorch gives every gate two biases, bias_ih and bias_hh. For r and z they are simply
+# added, so b_r and b_z are their sums; b_n is bias_ih's n part. bias_hh's n part cannot
+# be merged into b_n because the reset gate multiplies it, so it stays separate as b_hn.
+#
+# The original GRU (Cho et al. 2014, "Learning Phrase Representations using RNN
+# Encoder-Decoder for Statistical Machine Translation", eqs. 5-8, written there without
+# biases and with column vectors; here in row vectors) resets the state before the product:
+#
+#     n_t = tanh(X_t W_n + (r_t * h_(t-1)) H_n)        Cho: reset the state, then multiply
+#     n_t = tanh(X_t W_n + r_t * (h_(t-1) H_n))        PyTorch: multiply, then reset
+#
+# The reset gate masks h_(t-1) before the product in Cho et al., after it in PyTorch
+# (and cuDNN, whose layout PyTorch follows; Keras calls this `reset_after=True`). The
+# two are different functions with different gradients; minirnn follows PyTorch so its
+# weights load into torch.nn.GRU unchanged. The final mix is the same in both:
+# Cho et al. write h_t = z_t * h_(t-1) + (1 - z_t) * n_t, so z = 1 keeps the old state
+# there too. (Some later papers, e.g. Chung et al. 2014, swap the roles and write
+# h_t = (1 - z_t) * h_(t-1) + z_t * n_t; when reading one, check which way round z is.)

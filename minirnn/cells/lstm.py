@@ -14,9 +14,12 @@ multiplied entry by entry into what it controls.
     C_t = f_t * C_(t-1) + i_t * g_t              forget some of the old, add some of the new
     h_t = o_t * tanh(C_t)
 
-Row vectors throughout: one row per sequence in the batch. The four gates are
-computed with one matrix product each, stacked on the last axis in PyTorch's order
-i, f, g, o:
+The lesson calls the hidden vector H; here it is h (c in code for C), because H is always
+the state-to-state weight matrix, as in the simple cell.
+
+Row vectors throughout: one row per sequence in the batch. The four blocks are computed
+together, one product with W and one with H, stacked on the last axis in PyTorch's
+order i, f, g, o:
 
     X_t    (B, I)    the input at step t
     h_t    (B, N)    the hidden vector after step t (the cell's output)
@@ -145,7 +148,8 @@ def lstm_backward(dh, dc, cache):
     the weights are shared, so each step adds its share).
     """
     steps = cache.steps
-    _, h0, c0, *_, W, H = steps[0]             # step 0 started from the initial states h0, c0
+    h0, c0 = steps[0].h_prev, steps[0].c_prev  # step 0 started from the initial states h0, c0
+    W, H = steps[0].W, steps[0].H
     T, (B, I) = len(steps), steps[0].x.shape
     dx = np.empty((T, B, I), dtype=dh.dtype)   # (T, B, I)
     dW, dH, db = np.zeros_like(W), np.zeros_like(H), np.zeros(H.shape[1], dh.dtype)

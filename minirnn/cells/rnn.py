@@ -2,7 +2,10 @@
 
     S_t = sigma(X_t W + S_(t-1) H + b)
 
-Row vectors throughout: one row per sequence in the batch.
+The lesson writes W X_i with W (emb x hid): with row vectors, one row per sequence in the
+batch, that product is X_t W, and we write t for the step where the lesson writes i. The
+state S is called h everywhere else in minirnn, as in PyTorch (the layers' state_names
+("h",), Recurrent.trace()); this file keeps the lesson's S, as s.
 
     X_t    (B, I)   the input at step t
     S_t    (B, N)   the state after step t (also the cell's output)
@@ -18,7 +21,7 @@ the forward's outputs and returns the gradients on its inputs and parameters:
     rnn_forward      / rnn_backward        a whole sequence (backpropagation through time)
 
 Why the gradient vanishes: each step of rnn_backward multiplies the gradient flowing back
-by sigma'(A) and by H^T (ds_prev = (ds * (1 - s^2)) @ H.T for tanh). Reaching k steps back,
+by sigma'(a) and by H^T (ds_prev = (ds * (1 - s^2)) @ H.T for tanh). Reaching k steps back,
 it has been through k such factors: a product that shrinks exponentially in k when they
 are small (tanh' <= 1, and H's singular values below 1) and explodes when they are large.
 examples/02_vanishing_gradients.py measures it; the LSTM's cell state (cells/lstm.py) is
@@ -50,8 +53,10 @@ def rnn_step_forward(x, s_prev, W, H, b, nonlinearity="tanh"):
     a = x @ W + s_prev @ H + b                 # (B, N) pre-activation
     if nonlinearity == "tanh":
         s = np.tanh(a)
+    elif nonlinearity == "relu":
+        s = np.maximum(a, 0)
     else:
-        s = np.maximum(a, 0)                   # relu
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     return s, RNNStepCache(x, s_prev, s, W, H, nonlinearity)
 
 
@@ -63,7 +68,7 @@ def rnn_step_backward(ds, cache):
     x, s_prev, s, W, H, nonlinearity = cache
     if nonlinearity == "tanh":
         da = ds * (1 - s * s)                  # backprop through tanh: tanh' = 1 - tanh^2
-    else:
+    else:                                      # relu, the only other one step_forward accepts
         da = ds * (s > 0)                      # backprop through relu: slope 1 where active
     dx = da @ W.T                              # (B, I)  a = x W + ...
     ds_prev = da @ H.T                         # (B, N)  a = ... + s_prev H + ...
@@ -109,7 +114,7 @@ def rnn_backward(ds, cache):
     are shared, so each step adds its share).
     """
     steps = cache.steps
-    _, s0, _, W, H, _ = steps[0]               # step 0 started from the initial state s0
+    s0, W, H = steps[0].s_prev, steps[0].W, steps[0].H   # step 0 started from the initial state s0
     T, (B, I) = len(steps), steps[0].x.shape
     dx = np.empty((T, B, I), dtype=ds.dtype)   # (T, B, I)
     dW, dH, db = np.zeros_like(W), np.zeros_like(H), np.zeros(H.shape[0], ds.dtype)

@@ -1,17 +1,13 @@
-"""Any cell over a whole sequence: the forward loop and backpropagation through time.
+"""A cell of your own: write one step, and minirnn runs it over sequences and in layers.
 
-rnn.py, lstm.py and gru.py each write the same two loops around their own step. This
-file writes them once, for a cell of your own. Write the step, as a class whose two
-methods do what cells/rnn.py's rnn_step_forward / rnn_step_backward do (with the states
-and the parameters gathered into a tuple and a dict, so that one loop fits every cell),
-and minirnn does the rest. For instance a cell with a forget gate f and a candidate n,
-like the minimal gated unit of examples/08:
+rnn.py, lstm.py and gru.py each write the same two loops around their own step: forward
+over the steps, carrying the state, and backpropagation through time back over them.
+This file writes them once, for any cell that has these pieces:
 
     class MyCell:
         state_names = ("h",)    # what each step hands to the next; the first is the output
-        blocks = 2              # N-wide blocks stacked in W (I, 2N), H (N, 2N), b (2N,): here
-                                # one for the gate f and one for the candidate n (the simple
-                                # cell has 1 block, the LSTM 4, the GRU 3)
+        blocks = 2              # N-wide blocks stacked in W (I, 2N), H (N, 2N), b (2N,)
+                                # (the simple cell has 1, the LSTM 4, the GRU 3)
         gate_names = ("f",)     # optional: cache fields that Recurrent.trace() returns
 
         def step_forward(self, x, states_prev, params):
@@ -22,34 +18,23 @@ like the minimal gated unit of examples/08:
             '''dstates: a tuple of (B, N), the whole gradient reaching each new state
             ->  (dx (B, I), dstates_prev: a tuple of (B, N), dparams: {"W", "H", "b"})'''
 
-Then
-    layer = minirnn.recurrent.CellLayer(MyCell(), input_size, hidden_size, num_layers=2,
-                                        bidirectional=True, dropout=0.2)
-is a layer like minirnn.LSTM (NumPy only): lengths, layers, directions, dropout,
-``trace()``, any minirnn optimizer, and
-    minirnn gradcheck --cell mycell.py:MyCell
-checks every gradient of it. ``examples/08_your_own_cell.py`` writes one, step by step.
+The two methods do what rnn_step_forward / rnn_step_backward do in cells/rnn.py, with
+the states in a tuple and the parameters in a dict, so that one loop fits every cell.
+The cache is whatever step_backward needs (a NamedTuple, with a (B, N) field per gate
+name), and every array returned keeps the dtype of x. Then
 
-The cache is whatever step_backward needs: a NamedTuple like cells/rnn.py's
-RNNStepCache, with a (B, N) field for each of gate_names. Every array returned keeps the
-dtype of x; CellLayer checks each step's shapes and dtypes and names the method that got
-them wrong (minirnn/toolkit/cell_protocol.py, so that the loops below stay plain).
-A class is made with no arguments: MyCell and MyCell() both do.
+    layer = CellLayer(MyCell, input_size, hidden_size, num_layers=2, bidirectional=True)
 
-W, H and b are drawn like PyTorch's, uniform in +-1/sqrt(N). A cell that needs other
-parameters (a peephole weight, say) defines ``init_params(input_size, hidden_size, rng)``
-returning its dict name -> array, and step_backward returns a gradient for each.
-
-The step sees one step; this file carries the states and the caches along the sequence.
-Backward walks the steps in reverse: the gradient reaching state s at step t is what the
-outside puts there (dstates[s][t], from the outputs and the final state) plus what step
-t+1 sends back, and the parameters' gradients are summed over the steps because every
-step shares the same W, H, b. ``sequence_forward`` / ``sequence_backward`` are these
-two loops, line for line the loops of rnn_forward / rnn_backward.
+(at the end of this file) is a layer like minirnn.LSTM, and
+``minirnn gradcheck --cell mycell.py:MyCell`` checks every gradient of it;
+examples/08_your_own_cell.py writes one, the minimal gated unit, step by step.
 """
 from typing import NamedTuple
 
 import numpy as np
+
+from minirnn.recurrent import Recurrent
+from minirnn.toolkit import cell_protocol
 
 
 class SequenceCache(NamedTuple):
@@ -86,7 +71,7 @@ def sequence_forward(cell, x, states0, params):
 
 
 def sequence_backward(dstates, cache):
-    """Backpropagation through time for any cell.
+    """Backpropagation through time for any cell, line for line rnn_backward's loop.
 
     dstates: a tuple with one entry per state, each the (T, B, N) gradient reaching that
     state from outside the recurrence (outputs, and the final state's gradient at each
@@ -99,10 +84,56 @@ def sequence_backward(dstates, cache):
     dparams = {name: np.zeros_like(p) for name, p in params.items()}
     for t in reversed(range(len(steps))):
         # each state at step t feeds the outside and the next step: add both gradients
-        dtotal = tuple(dn if ds is None else ds[t] + dn for ds, dn in zip(dstates, dnext))
+        dtotal = tuple(dn if dseq is None else dseq[t] + dn for dseq, dn in zip(dstates, dnext))
         dx[t], dnext, dparams_t = cell.step_backward(dtotal, steps[t])
         for name, grad in dparams_t.items():
             dparams[name] += grad              # the weights are shared: each step adds its share
     # after step 0, what flows back "from the next step" is the gradient on the initial states
     return dx, tuple(dnext), dparams
 
+
+class CellLayer(Recurrent):
+    """A layer from a cell of your own: num_layers, bidirectional, dropout, lengths,
+    batch_first, dtype, seed and ``trace()``, as for minirnn.LSTM (minirnn/recurrent.py).
+
+    cell: the class or an instance of it (a class is instantiated with no arguments).
+    NumPy only: there is no Numba kernel for a cell minirnn has not seen.
+
+        layer = CellLayer(MyCell(), input_size=2, hidden_size=16)
+        y, h = layer.forward(x)                # x (T, B, 2) -> y (T, B, 16)
+
+    W, H and b are drawn like the built-in layers', uniform in +-1/sqrt(N). A cell that
+    needs other parameters (a peephole weight, say) defines ``init_params(input_size,
+    hidden_size, rng)`` returning its dict name -> array, and step_backward returns a
+    gradient for each.
+
+    Raises TypeError naming what is missing when the cell does not follow the protocol,
+    and names the method when a step returns the wrong shape or dtype (the checks live
+    in minirnn/toolkit/cell_protocol.py, so that the loops above stay plain).
+    """
+
+    def __init__(self, cell, input_size, hidden_size, num_layers=1, backend="numpy", **kwargs):
+        self.cell = cell_protocol.cell_layer_arguments(cell, backend)    # the object, made if a class
+        self.blocks = int(self.cell.blocks)
+        self.state_names = tuple(self.cell.state_names)
+        super().__init__(input_size, hidden_size, num_layers, backend=backend, **kwargs)
+
+    def _init_params(self, in_size):
+        """The cell's own init_params if it has one; otherwise W, H, b drawn like PyTorch's."""
+        if hasattr(self.cell, "init_params"):
+            return self.cell.init_params(in_size, self.hidden_size, self.rng)
+        return super()._init_params(in_size)
+
+    def _backend_module(self):
+        return None                            # one backend: the loops above, for any cell
+
+    def _cell_forward(self, module, x, states0, p):
+        checked = cell_protocol.CheckedSteps(self.cell, x[0], states0, p)   # names a step that returns a wrong shape
+        return sequence_forward(checked, x, states0, p)
+
+    def _cell_backward(self, module, dstates, cache):
+        return sequence_backward(dstates, cache)
+
+    def __repr__(self):
+        return (f"CellLayer({type(self.cell).__name__}, {self.input_size}, {self.hidden_size}, "
+                f"num_layers={self.num_layers}, bidirectional={self.bidirectional}, dtype={self.dtype})")

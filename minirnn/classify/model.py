@@ -9,7 +9,7 @@
 Two ways to turn a sequence of states into one vector (``pool``):
 
     last   the final hidden state of the last layer, taken at each document's own last
-           token (the layer gets ``lengths``, so padding never touches it); when
+           token (the layer gets ``lengths``, so the padding after it changes nothing); when
            bidirectional, the backward direction's final state (it ends on the first
            token) beside the forward one. PyTorch's h_n[-D:] with packed sequences.
     mean   the last layer's outputs averaged over each document's real steps.
