@@ -1,11 +1,11 @@
-"""One Adam step on a language model's parameters: minirnn's rule in blocks, the same rule on
+"""One Adam step on a language model's parameters: minirnn's rule in chunks, the same rule on
 whole arrays, and torch.optim.Adam, taking turns in one run.
 
     python benchmarks/bench_optim.py                      # GRU(384) and GRU(1024), float32
     python benchmarks/bench_optim.py --hidden-size 512 --dtype float64
 
 minirnn's Optimizer (minirnn/toolkit/optimizer.py) hands a large parameter to the rule in
-blocks of BLOCK entries, so that the rule's temporaries (m_hat, v_hat, ...) stay small.
+chunks of CHUNK entries, so that the rule's temporaries (m_hat, v_hat, ...) stay small.
 Whole-array temporaries as large as the biggest weight are returned to the system by malloc
 between steps and page-faulted in again at the next one, depending on what else the process
 freed before: so each size is timed twice, each in a fresh process: as it starts, and after
@@ -38,8 +38,8 @@ V, E, T, B = 100, 64, 50, 32             # vocabulary, embedding, window, batch 
 class WholeArrays(Adam):
     """minirnn's Adam rule, given every parameter whole."""
 
-    def _update_in_blocks(self, p, g, running):
-        self.update(p, g, *running)
+    def _update_in_chunks(self, p, g, running):
+        self.update(p, g, **running)
 
 
 def parameters(N, dtype, rng):
@@ -52,7 +52,7 @@ def time_steps(N, dtype, steps, torch):
     """Median seconds of one step per contender, the contenders taking turns."""
     rng = np.random.default_rng(0)
     grads = {name: 0.01 * g for name, g in parameters(N, dtype, rng).items()}
-    contenders = {"minirnn (blocks)": Adam(parameters(N, dtype, rng)).step,
+    contenders = {"minirnn (chunks)": Adam(parameters(N, dtype, rng)).step,
                   "whole arrays": WholeArrays(parameters(N, dtype, rng)).step}
     if torch is not None:
         tensors = [torch.tensor(p, requires_grad=True) for p in parameters(N, dtype, rng).values()]
@@ -85,8 +85,8 @@ def run_one(N, dtype, steps, freed):
     with blas_threads(1):
         t = time_steps(N, dtype, steps, torch)
     count = V * E + 3 * N * (E + N + 1) + N + N * V + V
-    blocks = t["minirnn (blocks)"]
-    line = ", ".join(f"{name} {seconds * 1e3:.2f} ms ({seconds / blocks:.2f})" for name, seconds in t.items())
+    chunks = t["minirnn (chunks)"]
+    line = ", ".join(f"{name} {seconds * 1e3:.2f} ms ({seconds / chunks:.2f})" for name, seconds in t.items())
     when = "after freeing a (T, B, 3N) array" if freed else "in a fresh process"
     print(f"GRU({N}), {count:,} parameters, {when}: {line}", flush=True)
 

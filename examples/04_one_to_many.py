@@ -37,7 +37,7 @@ import numpy as np
 
 import minirnn
 from minirnn.clip import clip_grad_norm
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 from minirnn.optim import Adam
 from minirnn.vocab import EOS, PAD, Vocabulary
 

@@ -46,7 +46,7 @@ import numpy as np
 import minirnn
 from minirnn.clip import clip_grad_norm
 from minirnn.lm.generate import beam_search
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 from minirnn.optim import Adam
 from minirnn.vocab import EOS, PAD, Vocabulary
 

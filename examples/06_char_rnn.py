@@ -46,7 +46,7 @@ from minirnn.lm import evaluate
 from minirnn.lm.corpus import builtin_corpus
 from minirnn.lm.generate import generate
 from minirnn.layers import OneHot
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 from minirnn.optim import Adam
 from minirnn.lm.windows import lane_windows, unigram_entropy
 from minirnn.vocab import Vocabulary

@@ -2,13 +2,13 @@
 
 Follow one batch through the files, in the order the data takes:
 cells/ (the math) -> recurrent.py (layers of cells) -> layers.py (Embedding, Linear)
--> losses.py -> model.py -> clip.py, optim.py -> gradcheck.py (proof that every
+-> losses.py -> sequential.py -> clip.py, optim.py -> gradcheck.py (proof that every
 backward is right). README.md has the full reading guide.
 """
 from .clip import clip_grad_norm, clip_grad_value
 from .layers import Embedding, Linear, OneHot
 from .losses import softmax_cross_entropy
-from .model import Sequential
+from .sequential import Sequential
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .recurrent import GRU, LSTM, RNN
 

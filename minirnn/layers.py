@@ -3,14 +3,20 @@
 Every layer in minirnn has the same small protocol:
 
     y = layer.forward(x)          remembers what backward needs
-    dx = layer.backward(dy)       fills layer.grads (overwriting, not accumulating)
+    dx = layer.backward(dy)       fills layer.grads (overwriting, not accumulating); Embedding's
+                                  and OneHot's backward return None: ids have no gradient
     layer.params, layer.grads     dicts name -> ndarray with the same keys and shapes
 
-Shapes: T steps, B batch, V vocabulary, I features in (an embedding's size), O features out.
+Shapes, in the README's letters: T steps, B batch, V vocabulary, I features in (a Linear's
+in_features; after an Embedding, its embedding_dim); and one letter of this file's own:
+O features out (a Linear's out_features).
+
+Each constructor, forward and backward first checks its arguments, in one line that calls
+the toolkit (minirnn/toolkit/model_checks.py): a bad one raises an error naming it.
 """
 import numpy as np
 
-from minirnn.toolkit import validate
+from minirnn.toolkit import model_checks as check
 
 
 class Embedding:
@@ -22,10 +28,9 @@ class Embedding:
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=np.float64, seed=0):
-        self.num_embeddings = validate.positive_int("num_embeddings", num_embeddings)
-        self.embedding_dim = validate.positive_int("embedding_dim", embedding_dim)
-        self.dtype = validate.float_dtype(dtype)
-        self.padding_idx = validate.index_or_none("padding_idx", padding_idx, self.num_embeddings)
+        check.embedding_arguments(num_embeddings, embedding_dim, padding_idx, dtype)
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)   # V, I
+        self.padding_idx, self.dtype = padding_idx, np.dtype(dtype)
         rng = np.random.default_rng(seed)
         E = rng.standard_normal((num_embeddings, embedding_dim)).astype(self.dtype)   # (V, I)
         if padding_idx is not None:
@@ -36,15 +41,13 @@ class Embedding:
 
     def forward(self, ids):
         """ids (T, B) integers in [0, V)  ->  (T, B, I)"""
-        validate.int_array("ids", ids, self.num_embeddings, "of shape (T, B)")
+        check.ids(ids, self.num_embeddings)
         self._ids = ids
         return self.params["E"][ids]                        # look up one row per id
 
     def backward(self, dy):
         """dy (T, B, I) -> None; the ids are not differentiable, only E is."""
-        if self._ids is None:
-            raise RuntimeError("Embedding.backward called before forward")
-        validate.float_array("dy", dy, self.dtype, self._ids.shape + (self.embedding_dim,))
+        check.embedding_gradient(self, dy)
         dE = np.zeros_like(self.params["E"])                # (V, I)
         np.add.at(dE, self._ids, dy)                        # dE[ids[t, b]] += dy[t, b]: a repeated id adds up
         if self.padding_idx is not None:
@@ -62,9 +65,9 @@ class Linear:
     """
 
     def __init__(self, in_features, out_features, dtype=np.float64, seed=0):
-        self.in_features = validate.positive_int("in_features", in_features)
-        self.out_features = validate.positive_int("out_features", out_features)
-        self.dtype = validate.float_dtype(dtype)
+        check.linear_arguments(in_features, out_features, dtype)
+        self.in_features, self.out_features = int(in_features), int(out_features)    # I, O
+        self.dtype = np.dtype(dtype)
         rng = np.random.default_rng(seed)
         bound = 1 / np.sqrt(in_features)
         self.params = {
@@ -76,7 +79,7 @@ class Linear:
 
     def forward(self, x):
         """x (..., I) -> (..., O)"""
-        validate.float_array("x", x, self.dtype, (None,) * (np.ndim(x) - 1) + (self.in_features,))
+        check.linear_input(self, x)
         self._x = x
         # every step is a row: one (T*B, I) @ (I, O) product, not T small ones (faster)
         y = x.reshape(-1, self.in_features) @ self.params["W"] + self.params["b"]   # (T*B, O)
@@ -84,10 +87,8 @@ class Linear:
 
     def backward(self, dy):
         """dy (..., O) -> dx (..., I)"""
-        if self._x is None:
-            raise RuntimeError("Linear.backward called before forward")
+        check.linear_gradient(self, dy)
         x = self._x
-        validate.float_array("dy", dy, self.dtype, x.shape[:-1] + (self.out_features,))
         x2 = x.reshape(-1, self.in_features)                # (T*B, I): every step is a row
         dy2 = dy.reshape(-1, self.out_features)             # (T*B, O)
         self.grads["W"] = x2.T @ dy2                        # (I, O) summed over all rows
@@ -106,13 +107,13 @@ class OneHot:
     """
 
     def __init__(self, num_classes, dtype=np.float64):
-        self.num_classes = validate.positive_int("num_classes", num_classes)
-        self.dtype = validate.float_dtype(dtype)
+        check.one_hot_arguments(num_classes, dtype)
+        self.num_classes, self.dtype = int(num_classes), np.dtype(dtype)      # V
         self.params, self.grads = {}, {}
 
     def forward(self, ids):
         """ids (T, B) integers in [0, V) -> (T, B, V)"""
-        validate.int_array("ids", ids, self.num_classes, "of shape (T, B)")
+        check.ids(ids, self.num_classes)
         return np.eye(self.num_classes, dtype=self.dtype)[ids]
 
     def backward(self, dy):

@@ -35,17 +35,19 @@ def softmax_cross_entropy(logits, targets, mask=None):
     Raises TypeError or ValueError naming the argument for logits, targets or mask of
     the wrong type, shape or range, and for a mask that selects no position.
     """
-    weight = validate.cross_entropy_arguments(logits, targets, mask)   # (...) 1 where it counts
+    validate.cross_entropy_arguments(logits, targets, mask)
     V = logits.shape[-1]
     logp = log_softmax(logits).reshape(-1, V)                          # (M, V) one row per position
-    y, w = targets.reshape(-1), weight.reshape(-1)                     # (M,), (M,)
+    y = targets.reshape(-1)                                            # (M,) the target of each
     rows = np.arange(y.size)
-    positions = w.sum()
-    loss = -np.sum(w * logp[rows, y], dtype=np.float64) / positions   # -mean logp[target]
+    # (M,) 1 where a position counts, 0 where the mask says it is padding
+    counted = np.ones(y.size, logits.dtype) if mask is None else np.asarray(mask, logits.dtype).reshape(-1)
+    positions = counted.sum()
+    loss = -np.sum(counted * logp[rows, y], dtype=np.float64) / positions   # -mean logp[target]
 
     dlogits = np.exp(logp)                                             # (M, V) softmax
     dlogits[rows, y] -= 1                                              # softmax - onehot(target)
-    dlogits *= (w / positions)[:, None]                                # the mean over positions
+    dlogits *= (counted / positions)[:, None]                          # the mean over positions
     return float(loss), dlogits.reshape(logits.shape)
 
 

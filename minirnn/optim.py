@@ -3,21 +3,57 @@
     opt = Adam(model.params, lr=1e-3)
     opt.step(model.grads)              # every model.params[name] moves, in place
 
-Each class's ``update(p, g, ...)`` is its rule: the equations of its docstring, one line
-each, all element-wise, on a parameter p, its gradient g and its running arrays (listed in
-``states`` under torch's names, which state_dict uses), with t the step number (1 at the
-first step), lr the learning rate, wd the weight decay. They are torch.optim's rules; in
-float64 the parameters agree with torch's to a relative 1e-12 after 25 steps (measured:
-3e-13 at worst, Adam 5e-14), not to the last bit, as torch rearranges some equations (Adam's
-m as a lerp, its bias corrections moved out of the arrays). A run resumed from state_dict()
-continues bit for bit. What the rules share is in minirnn/toolkit/optimizer.py: the checks,
-handing update a large parameter in blocks, the undo of a step that would overflow, and
-state_dict / load_state_dict.
+PlainAdam, first, is a whole optimizer in plain Python: the running arrays m and v live in
+the optimizer, one per parameter, zeros at the start; step counts t and moves every
+parameter by the rule.
+
+The classes after it are the ones to train with: torch.optim's rules and options, each
+written as its equations in update(p, g, ...), on a parameter p, its gradient g and its
+running arrays, by their letters in the equations. They run as PlainAdam does, on a shared
+base from the toolkit (minirnn/toolkit/optimizer.py; skip it on a first reading): its step
+counts t, then calls update on every parameter with the running arrays that running()
+names (opt.m[name], opt.v[name], ...), and it adds the checks of every argument, the undo
+of a step that would overflow, large parameters handed over in chunks, and state_dict /
+load_state_dict to resume, bit for bit.
+
+In float64 the parameters agree with torch.optim's to a relative 1e-12 after 25 steps
+(measured: 3e-13 at worst, Adam 5e-14), not to the last bit, as torch rearranges some
+equations (Adam's m as a lerp, its bias corrections moved out of the arrays).
 """
 import numpy as np
 
 from minirnn.toolkit.optimizer import Optimizer
 
+
+class PlainAdam:
+    """Adam as a learner writes it: no weight decay, no amsgrad, no checks, no resume.
+
+    Adam below, with its default options, computes the very same numbers (tests/test_optim.py
+    checks it to the last bit) and adds those.
+    """
+
+    def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.params = params                                     # name -> array, moved in place
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.m = {name: np.zeros_like(p) for name, p in params.items()}   # running mean of g
+        self.v = {name: np.zeros_like(p) for name, p in params.items()}   # running mean of g^2
+        self.t = 0                                               # the steps taken so far
+
+    def step(self, grads):
+        self.t += 1                                              # the step being taken: 1, 2, ...
+        for name, p in self.params.items():
+            g, m, v = grads[name], self.m[name], self.v[name]
+            m[...] = self.beta1 * m + (1 - self.beta1) * g       # [...]: in place, in self.m
+            v[...] = self.beta2 * v + (1 - self.beta2) * g * g
+            m_hat = m / (1 - self.beta1 ** self.t)               # m and v start at 0: divide out
+            v_hat = v / (1 - self.beta2 ** self.t)               # that pull towards 0
+            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+# The optimizers to train with. The base's __init__ checks the hyperparameters each constructor
+# hands it and keeps each as an attribute: self.lr, self.momentum, ... (Adam's betas as
+# self.beta1 and self.beta2). running() maps the letters of update's running arrays to their
+# names in state_dict, torch's.
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum (heavy ball or Nesterov) and weight decay.
@@ -27,19 +63,19 @@ class SGD(Optimizer):
         g <- g + momentum b   (Nesterov)   or   g <- b   (heavy ball; momentum 0: g as it is)
         p <- p - lr g
     """
-    ranges = {"lr": "> 0", "momentum": "in [0, 1)", "dampening": "in [0, 1]", "nesterov": "flag",
-              "weight_decay": ">= 0"}
-    states = {"momentum_buffer": "momentum"}                                     # b
 
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
                          weight_decay=weight_decay)
 
-    def update(self, p, g, b):
+    def running(self):
+        return {"b": "momentum_buffer"} if self.momentum else {}
+
+    def update(self, p, g, b=None):
         if self.weight_decay:
             g = g + self.weight_decay * p
         if self.momentum:
-            b[...] = g if self.step_count == 1 else self.momentum * b + (1 - self.dampening) * g
+            b[...] = g if self.t == 1 else self.momentum * b + (1 - self.dampening) * g
             g = g + self.momentum * b if self.nesterov else b
         p -= self.lr * g
 
@@ -48,50 +84,55 @@ class Adagrad(Optimizer):
     """Adagrad: each entry's step shrinks with the squared gradients it has seen so far.
 
         g <- g + wd p
-        G <- G + g^2                             G starts at initial_accumulator_value ("sum")
+        G <- G + g^2                             G starts at initial_accumulator_value
         p <- p - lr / (1 + (t - 1) lr_decay) * g / (sqrt(G) + eps)
     Duchi, Hazan and Singer, "Adaptive Subgradient Methods", 2011.
     """
-    ranges = {"lr": "> 0", "lr_decay": ">= 0", "weight_decay": ">= 0",
-              "initial_accumulator_value": ">= 0", "eps": "> 0"}
-    states = {"sum": None}                                                        # G
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
                  initial_accumulator_value=0.0, eps=1e-10):
         super().__init__(params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                          initial_accumulator_value=initial_accumulator_value, eps=eps)
-        for G in self.sum.values():
-            G += self.initial_accumulator_value          # G_0
+        for G in self.G.values():
+            G += self.initial_accumulator_value                 # G_0
+
+    def running(self):
+        return {"G": "sum"}
 
     def update(self, p, g, G):
         if self.weight_decay:
             g = g + self.weight_decay * p
         G += g * g
-        p -= self.lr / (1 + (self.step_count - 1) * self.lr_decay) * g / (np.sqrt(G) + self.eps)
+        p -= self.lr / (1 + (self.t - 1) * self.lr_decay) * g / (np.sqrt(G) + self.eps)
 
 
 class RMSprop(Optimizer):
     """RMSprop: divide by a running root mean square of g, where Adagrad divides by a sum.
 
         g <- g + wd p
-        v <- alpha v + (1 - alpha) g^2           ("square_avg")
-        centered:  m <- alpha m + (1 - alpha) g  ("grad_avg"),  d = sqrt(v - m^2) + eps
+        v <- alpha v + (1 - alpha) g^2
+        centered:  m <- alpha m + (1 - alpha) g,  d = sqrt(v - m^2) + eps
         otherwise  d = sqrt(v) + eps
-        momentum:  b <- momentum b + g / d,  p <- p - lr b      ("momentum_buffer")
+        momentum:  b <- momentum b + g / d,  p <- p - lr b
         otherwise  p <- p - lr g / d
     v - m^2, a variance, is clamped at 0: rounding can take it below (torch then writes NaN).
     Hinton, Neural Networks for Machine Learning, lecture 6e, 2012; centered: Graves, 2013.
     """
-    ranges = {"lr": "> 0", "alpha": "in [0, 1)", "eps": "> 0", "weight_decay": ">= 0",
-              "momentum": "in [0, 1)", "centered": "flag"}
-    states = {"square_avg": None, "momentum_buffer": "momentum", "grad_avg": "centered"}   # v, b, m
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                  centered=False):
         super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                          momentum=momentum, centered=centered)
 
-    def update(self, p, g, v, b, m):
+    def running(self):
+        running = {"v": "square_avg"}
+        if self.momentum:
+            running["b"] = "momentum_buffer"
+        if self.centered:
+            running["m"] = "grad_avg"
+        return running
+
+    def update(self, p, g, v, b=None, m=None):
         alpha = self.alpha
         if self.weight_decay:
             g = g + self.weight_decay * p
@@ -112,18 +153,15 @@ class Adam(Optimizer):
     """Adam: a running mean of g (m) divided by a running root mean square of g (v).
 
         g <- g + wd p                            an L2 term, through m and v (AdamW decays p instead)
-        m <- beta1 m + (1 - beta1) g             ("exp_avg")
-        v <- beta2 v + (1 - beta2) g^2           ("exp_avg_sq")
-        amsgrad:  v_max <- max(v_max, v), used as v   ("max_exp_avg_sq"): the denominator never shrinks
+        m <- beta1 m + (1 - beta1) g
+        v <- beta2 v + (1 - beta2) g^2
+        amsgrad:  v_max <- max(v_max, v), used as v: the denominator never shrinks
         m_hat = m / (1 - beta1^t)                m and v start at 0, which pulls them towards 0
         v_hat = v / (1 - beta2^t)                for the first steps: divide that out
         p <- p - lr m_hat / (sqrt(v_hat) + eps)
     Kingma and Ba, "Adam: A Method for Stochastic Optimization", 2015, Algorithm 1 (eps
     outside the correction, as torch); amsgrad: Reddi, Kale and Kumar, 2018.
     """
-    ranges = {"lr": "> 0", "beta1": "in [0, 1)", "beta2": "in [0, 1)", "eps": "> 0",
-              "weight_decay": ">= 0", "amsgrad": "flag"}
-    states = {"exp_avg": None, "exp_avg_sq": None, "max_exp_avg_sq": "amsgrad"}       # m, v, v_max
     decoupled = False                          # AdamW: weight decay applied to p itself
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
@@ -131,8 +169,14 @@ class Adam(Optimizer):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad)
 
-    def update(self, p, g, m, v, v_max):
-        beta1, beta2, t = self.beta1, self.beta2, self.step_count
+    def running(self):
+        running = {"m": "exp_avg", "v": "exp_avg_sq"}
+        if self.amsgrad:
+            running["v_max"] = "max_exp_avg_sq"
+        return running
+
+    def update(self, p, g, m, v, v_max=None):
+        beta1, beta2, t = self.beta1, self.beta2, self.t
         if self.weight_decay and self.decoupled:
             p *= 1 - self.lr * self.weight_decay       # AdamW
         elif self.weight_decay:

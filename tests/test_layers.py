@@ -129,3 +129,28 @@ def test_linear_applies_to_any_leading_shape(shape):
     assert dx.shape == x.shape
     np.testing.assert_allclose(dx, dy @ layer.params["W"].T, rtol=1e-14)
     np.testing.assert_allclose(layer.grads["W"], x.reshape(-1, 7).T @ dy.reshape(-1, 5), rtol=1e-14)
+
+
+def test_embedding_backward_before_forward_and_bad_dy():
+    layer = minirnn.Embedding(5, 2)
+    with pytest.raises(RuntimeError, match="Embedding.backward called before forward"):
+        layer.backward(np.zeros((1, 1, 2)))
+    layer.forward(np.array([[0, 1]]))
+    with pytest.raises(ValueError, match=r"dy must have shape \(1, 2, 2\), got \(1, 2\)"):
+        layer.backward(np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: minirnn.Embedding(0, 2), ValueError, "num_embeddings must be a positive integer, got 0"),
+    (lambda: minirnn.Embedding(5, 2, dtype=np.int64), TypeError, "dtype must be np.float32 or np.float64"),
+    (lambda: minirnn.Linear(3, True), ValueError, "out_features must be a positive integer, got True"),
+    (lambda: OneHot(2.5), ValueError, "num_classes must be a positive integer, got 2.5"),
+])
+def test_constructors_refuse_bad_arguments(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_sizes_given_as_numpy_integers_are_kept_as_python_ints():
+    layer = minirnn.Linear(np.int64(3), np.int64(2))
+    assert type(layer.in_features) is int and type(layer.out_features) is int

@@ -1,5 +1,5 @@
 """Optimizers: step for step against torch.optim (float64), state_dict round trips through
-np.savez that resume bit for bit, first steps checked by hand. The torch comparisons skip
+np.savez that resume bit for bit, first steps checked by hand, PlainAdam against Adam. The torch comparisons skip
 without torch. The checks, the undo and the state dict's checking: tests/toolkit/test_optim*.py,
 tests/toolkit/test_optimizer.py."""
 import numpy as np
@@ -199,10 +199,11 @@ def test_state_dict_is_flat_arrays_of_copies(name, kwargs):
         assert value.dtype != object
     for key, value in optimizer.hyperparameters().items():
         assert d[key].shape == () and d[key].item() == value
+    letters = {saved: letter for letter, saved in optimizer.running().items()}
     for key in set(d) - {"optimizer", "step"} - set(optimizer.hyperparameters()):
-        state, parameter = key.split("/", 1)
+        saved, parameter = key.split("/", 1)
         assert d[key].shape == params[parameter].shape
-        assert d[key] is not getattr(optimizer, state)[parameter]   # a copy
+        assert d[key] is not getattr(optimizer, letters[saved])[parameter]   # a copy
 
 
 def test_state_dict_keys_follow_the_options():
@@ -282,6 +283,36 @@ def test_adam_is_algorithm_1_of_the_paper(amsgrad):
             np.testing.assert_allclose(params[key], p[key], rtol=1e-14, atol=1e-15)
 
 
+def test_plain_adam_is_adam_to_the_last_bit():
+    """optim.py's PlainAdam, the whole idea in plain Python, and Adam with its checks, undo,
+    chunks and state dict: the same numbers, step for step, in the parameters, m and v."""
+    problem = Problem()
+    plain_params, checked_params = problem.params(), problem.params()
+    plain = optim.PlainAdam(plain_params, lr=0.05, beta1=0.8, beta2=0.95, eps=1e-6)
+    checked = optim.Adam(checked_params, lr=0.05, betas=(0.8, 0.95), eps=1e-6)
+    for t in range(1, 8):
+        plain.step(problem.gradients(plain_params))
+        checked.step(problem.gradients(checked_params))
+        assert plain.t == checked.t == t
+        for key in plain_params:
+            np.testing.assert_array_equal(plain_params[key], checked_params[key])
+            np.testing.assert_array_equal(plain.m[key], checked.m[key])
+            np.testing.assert_array_equal(plain.v[key], checked.v[key])
+    assert not np.array_equal(plain_params["layer.W"], problem.start["layer.W"])
+
+
+def test_running_arrays_live_under_their_letters_and_save_under_torch_names():
+    params = Problem().params()
+    optimizer = optim.RMSprop(params, momentum=0.9, centered=True)
+    assert optimizer.running() == {"v": "square_avg", "b": "momentum_buffer", "m": "grad_avg"}
+    optimizer.step(Problem().gradients(params))
+    d = optimizer.state_dict()
+    for letter, saved in optimizer.running().items():
+        for name in params:
+            np.testing.assert_array_equal(d[f"{saved}/{name}"], getattr(optimizer, letter)[name])
+    assert not hasattr(optim.RMSprop(params), "b")            # no momentum: no momentum buffer
+
+
 def test_updates_in_place_and_leaves_grads_alone():
     problem = Problem()
     params = problem.params()
@@ -310,7 +341,6 @@ def test_float32_stays_float32_and_follows_float64(name, kwargs):
         runs[dtype] = params
     for key in runs[np.float64]:
         assert relative_difference(runs[np.float32][key], runs[np.float64][key]) < 1e-3
-
 
 
 def test_repr_shows_the_hyperparameters():

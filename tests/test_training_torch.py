@@ -21,7 +21,7 @@ import pytest
 import minirnn
 from minirnn import interop
 from minirnn.clip import clip_grad_norm
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 from minirnn.optim import Adam
 
 torch = pytest.importorskip("torch")

@@ -8,7 +8,8 @@ Argument checks, made once where users call in, so that the lesson's math holds 
     layer_checks.py   the recurrent layers' x, state, lengths, dy (minirnn/recurrent.py)
     cell_protocol.py  a cell of your own, checked against the protocol (minirnn/cells/sequence.py)
     vocab_checks.py   vocabularies and their checkpoint arrays (minirnn/vocab.py)
-    model_checks.py   Sequential's modules, and NaN/inf inside the model (minirnn/model.py)
+    model_checks.py   the layers' arguments (minirnn/layers.py); Sequential's modules, and NaN/inf
+                      inside the model (minirnn/sequential.py)
     optim_checks.py   the optimizers' params, hyperparameters and gradients (minirnn/optim.py)
     gradients.py      checks and diagnoses of gradient dicts (minirnn/clip.py, minirnn/optim.py)
 

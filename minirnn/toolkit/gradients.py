@@ -1,10 +1,14 @@
 """Checks and diagnoses of gradient dicts (name -> float np.ndarray), for clip.py and optim.py.
 
     check(grads, where, in_place)    a dict of float arrays (writable when changed in place)
+    check_clip_grad_norm(...), check_clip_grad_value(...)   clip.py's arguments, all of them
     nonfinite_arrays(grads)          the names of the arrays holding NaN or inf
     describe_nonfinite(grads, norm)  why a gradient norm is NaN or inf, in words
+    nonfinite_norm(where, grads, norm, error)   raise that, or return the norm
 """
 import numpy as np
+
+from . import validate
 
 
 def check(grads, where, in_place):
@@ -19,6 +23,21 @@ def check(grads, where, in_place):
             raise TypeError(f"{where}: grads[{name!r}] must hold floats, got dtype {g.dtype}")
         if in_place and not g.flags.writeable:
             raise ValueError(f"{where}: grads[{name!r}] is read-only; it is changed in place")
+
+
+def check_clip_grad_norm(grads, max_norm, norm_type, error_if_nonfinite):
+    """clip_grad_norm's arguments: float arrays, writable; max_norm positive and finite;
+    norm_type a positive number or inf; error_if_nonfinite True or False."""
+    check(grads, "clip_grad_norm", in_place=True)
+    validate.positive_number("max_norm", max_norm)
+    validate.norm_type(norm_type)
+    validate.flag("error_if_nonfinite", error_if_nonfinite)
+
+
+def check_clip_grad_value(grads, clip):
+    """clip_grad_value's arguments: float arrays, writable; clip positive and finite."""
+    check(grads, "clip_grad_value", in_place=True)
+    validate.positive_number("clip", clip)
 
 
 def nonfinite_arrays(grads):
@@ -40,3 +59,11 @@ def describe_nonfinite(grads, norm):
     biggest = float(np.abs(grads[largest]).max())
     return (f"the gradient norm overflowed to {norm} although every entry is finite: it exceeds "
             f"the largest float64, 1.8e308 (largest |entry| {biggest:.3g}, in {largest!r})")
+
+
+def nonfinite_norm(where, grads, norm, error_if_nonfinite):
+    """A NaN or infinite gradient norm: raise FloatingPointError saying why (describe_nonfinite),
+    or, with error_if_nonfinite False, return the norm for the caller to skip the step."""
+    if error_if_nonfinite:
+        raise FloatingPointError(f"{where}: {describe_nonfinite(grads, norm)}; no gradient was changed")
+    return norm

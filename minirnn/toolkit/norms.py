@@ -1,9 +1,13 @@
-"""The overflow-safe norm that clip.total_norm falls back to when squares leave the float range.
+"""The norms clip.total_norm hands over: other norms than sqrt(sum of g^2), and the norm of
+squares too large (or too small) for the dtype.
+
+    p_norm(grads, p)              (sum of |g|^p)^(1/p) over every entry of every array, any
+                                  p > 0; p = inf gives max |g|
 
 Squaring overflows in float32 above |g| ~ 1.8e19 (in float64 above 1.3e154) and underflows
 below 1e-19 (1e-154), although the norm itself is a fine number: the norm of [3e19, 4e19]
-is 5e19, yet 3e19 ** 2 is inf in float32. So clip.total_norm computes the plain sum of
-|g|^p, and falls back to the scaled norm below only where that sum cannot be trusted:
+is 5e19, yet 3e19 ** 2 is inf in float32. So the plain sum of |g|^p is computed first, and
+the scaled norm below taken only where that sum cannot be trusted:
 
     needs_scaling(sum_p, grads)   the sum is inf (a term or the sum overflowed), or below
                                   tiny / eps of the gradients' dtype (9.9e-32 in float32, 1e-292
@@ -20,6 +24,18 @@ gradient of 2e19 has an infinite norm.
 import math
 
 import numpy as np
+
+
+def p_norm(grads, p):
+    """The global p-norm as a Python float (p a float > 0 or inf), scaled where the plain sum
+    of |g|^p cannot be trusted."""
+    if p == math.inf:
+        return float(np.max([np.abs(g).max() for g in grads.values() if g.size], initial=0.0))
+    with np.errstate(over="ignore"):                                   # an overflow is caught below
+        sum_p = sum(float(np.sum(np.abs(g) ** p)) for g in grads.values())   # sum of |g|^p
+    if needs_scaling(sum_p, grads):
+        return scaled_norm(grads, p)
+    return sum_p ** (1 / p)
 
 
 def needs_scaling(sum_p, grads):

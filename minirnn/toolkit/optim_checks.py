@@ -1,7 +1,7 @@
 """Argument checks for the optimizers of minirnn/optim.py, run where users call in.
 
     params(params, kind)                    the constructor's params
-    hyperparameters(kind, ranges, h)        the constructor's hyperparameters, and a state dict's
+    hyperparameters(kind, h)                the constructor's hyperparameters, and a state dict's
     grads(optimizer, grads)                 step()'s gradients, and the learning rate at that step
 
 Each error names the optimizer and the argument, says what it got and what was expected.
@@ -14,9 +14,14 @@ import numpy as np
 from .gradients import nonfinite_arrays
 from .validate import flag
 
-# a range as an optimizer's `ranges` writes it -> the test of a value
-RANGES = {"> 0": lambda x: x > 0, ">= 0": lambda x: x >= 0,
-          "in [0, 1)": lambda x: 0 <= x < 1, "in [0, 1]": lambda x: 0 <= x <= 1}
+# each hyperparameter's range, whichever optimizer takes it: "flag" is True/False, the rest are
+# finite real numbers in the range written (the error messages quote it)
+RANGES = {"lr": "> 0", "momentum": "in [0, 1)", "dampening": "in [0, 1]", "nesterov": "flag",
+          "weight_decay": ">= 0", "lr_decay": ">= 0", "initial_accumulator_value": ">= 0",
+          "eps": "> 0", "alpha": "in [0, 1)", "centered": "flag",
+          "beta1": "in [0, 1)", "beta2": "in [0, 1)", "amsgrad": "flag"}
+TESTS = {"> 0": lambda x: x > 0, ">= 0": lambda x: x >= 0,
+         "in [0, 1)": lambda x: 0 <= x < 1, "in [0, 1]": lambda x: 0 <= x <= 1}
 LABELS = {"beta1": "betas[0]", "beta2": "betas[1]"}      # the names the caller wrote
 
 
@@ -45,21 +50,24 @@ def params(params, kind):
     return dict(params)
 
 
-def hyperparameters(kind, ranges, h):
-    """h (name -> value; a pair `betas` stands for beta1, beta2) checked against ranges
-    (name -> one of RANGES, or "flag"): flags True/False, the rest finite real numbers in
-    range. Returns name -> Python float or bool, in the order of ranges (a Python float
-    keeps float32 arrays float32)."""
-    h = dict(h)
-    if "betas" in h:
-        betas = h.pop("betas")
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"{kind}: betas must be a pair (beta1, beta2), got {betas!r}")
-        h["beta1"], h["beta2"] = betas
+def hyperparameters(kind, h):
+    """h (name -> value; a pair `betas` stands for beta1, beta2) checked against RANGES:
+    flags True/False, the rest finite real numbers in range. Returns name -> Python float or
+    bool, in the order of h (a Python float keeps float32 arrays float32)."""
+    expanded = {}
+    for key, value in h.items():
+        if key == "betas":
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                raise TypeError(f"{kind}: betas must be a pair (beta1, beta2), got {value!r}")
+            expanded["beta1"], expanded["beta2"] = value
+        else:
+            expanded[key] = value
     converted = {}
-    for key, expected in ranges.items():
-        value = h[key]
-        if expected == "flag":
+    for key, value in expanded.items():
+        if key not in RANGES:
+            raise TypeError(f"{kind}: no range is known for the hyperparameter {key!r}; "
+                            f"add it to RANGES in minirnn/toolkit/optim_checks.py")
+        if RANGES[key] == "flag":
             converted[key] = flag(f"{kind}: {key}", value)
             continue
         if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
@@ -67,9 +75,10 @@ def hyperparameters(kind, ranges, h):
         if not math.isfinite(value):
             raise ValueError(f"{kind}: {key} must be finite, got {value!r}")
         converted[key] = float(value)
-    for key, expected in ranges.items():
-        if expected != "flag" and not RANGES[expected](converted[key]):
-            raise ValueError(f"{kind}: {LABELS.get(key, key)} must be {expected}, got {converted[key]!r}")
+    for key, value in converted.items():
+        expected = RANGES[key]
+        if expected != "flag" and not TESTS[expected](value):
+            raise ValueError(f"{kind}: {LABELS.get(key, key)} must be {expected}, got {value!r}")
     if converted.get("nesterov") and (converted["momentum"] == 0 or converted["dampening"] != 0):
         raise ValueError(f"{kind}: nesterov=True needs momentum > 0 and dampening = 0, "
                          f"got momentum={converted['momentum']}, dampening={converted['dampening']}")

@@ -6,12 +6,16 @@ and np.load(path, allow_pickle=False) reads it back:
     "optimizer"            0-d str array: the class name
     "step"                 0-d int64: the steps taken so far
     "lr", "momentum", ...  0-d float64 (numbers) or bool (flags): the hyperparameters
-    "exp_avg/rnn.W_l0"     one array per running array and parameter: "<state>/<parameter>"
+    "exp_avg/rnn.W_l0"     one array per running array and parameter: "<saved name>/<parameter>",
+                           the saved name torch's, as the rule's running() gives it (Adam's m
+                           is "exp_avg")
 
 load_state_dict(optimizer, d) restores all of it, hyperparameters included (as torch does),
 after checking every key, shape and dtype; on any difference one ValueError lists them all
 and the optimizer is left unchanged.
 """
+import copy
+
 import numpy as np
 
 from . import optim_checks
@@ -20,12 +24,12 @@ from . import optim_checks
 def state_dict(optimizer):
     """The flat dict str -> np.ndarray described above (copies)."""
     d = {"optimizer": np.array(type(optimizer).__name__),
-         "step": np.array(optimizer.step_count, dtype=np.int64)}
+         "step": np.array(optimizer.t, dtype=np.int64)}
     for key, value in optimizer.hyperparameters().items():
-        d[key] = np.array(value, dtype=bool if optimizer.ranges[key] == "flag" else np.float64)
-    for state in optimizer.state_names(optimizer.hyperparameters()):
-        for name, a in getattr(optimizer, state).items():
-            d[f"{state}/{name}"] = a.copy()
+        d[key] = np.array(value, dtype=bool if optim_checks.RANGES[key] == "flag" else np.float64)
+    for letter, saved in optimizer.running().items():
+        for name, a in getattr(optimizer, letter).items():
+            d[f"{saved}/{name}"] = a.copy()
     return d
 
 
@@ -46,33 +50,37 @@ def load_state_dict(optimizer, d):
 
     # the step count and the hyperparameters, which decide the running arrays expected
     problems = []
+    names = list(optimizer.hyperparameters())
     _check_entry(d, "step", (), "integer", problems)
-    for key, expected in optimizer.ranges.items():
-        _check_entry(d, key, (), "bool" if expected == "flag" else "float64", problems)
+    for key in names:
+        _check_entry(d, key, (), "bool" if optim_checks.RANGES[key] == "flag" else "float64", problems)
     _raise_if(problems, kind)
     step = int(d["step"])
     if step < 0:
         raise ValueError(f"{kind}.load_state_dict: step must be >= 0, got {step}")
-    h = optim_checks.hyperparameters(kind, optimizer.ranges, {key: d[key].item() for key in optimizer.ranges})
+    h = optim_checks.hyperparameters(kind, {key: d[key].item() for key in names})
 
-    # one array per (state, parameter), shaped and typed as the parameter
-    expected = {f"{state}/{name}": p for state in optimizer.state_names(h)
-                for name, p in optimizer.params.items()}
+    # the running arrays under those hyperparameters (a flag may switch one on or off), asked of
+    # a shallow copy that holds them: one array per (running array, parameter), like the parameter
+    saved_with = copy.copy(optimizer)
+    saved_with.__dict__.update(h)
+    running = saved_with.running()
+    expected = {f"{saved}/{name}": p for saved in running.values() for name, p in optimizer.params.items()}
     for key, p in expected.items():
         _check_entry(d, key, p.shape, p.dtype, problems)
-    header = {"optimizer", "step", *optimizer.ranges}
+    header = {"optimizer", "step", *names}
     unexpected = sorted(set(d) - header - set(expected), key=str)
     problems += [f"unexpected key {key!r} (no such state or parameter)" for key in unexpected]
     _raise_if(problems, kind)
 
     # everything checked: restore (generic, by name, for every optimizer)
-    for state in set(optimizer.state_names(optimizer.hyperparameters())) - set(optimizer.state_names(h)):
-        delattr(optimizer, state)              # a flag changed: this state no longer exists
-    optimizer.step_count = step
+    for letter in set(optimizer.running()) - set(running):
+        delattr(optimizer, letter)             # a flag changed: this running array no longer exists
+    optimizer.t = step
     for key, value in h.items():
         setattr(optimizer, key, value)
-    for state in optimizer.state_names(h):
-        setattr(optimizer, state, {name: d[f"{state}/{name}"].copy() for name in optimizer.params})
+    for letter, saved in running.items():
+        setattr(optimizer, letter, {name: d[f"{saved}/{name}"].copy() for name in optimizer.params})
 
 
 def _check_entry(d, key, shape, dtype, problems):

@@ -29,7 +29,7 @@ minirnn/classify/train.py are the two there are):
 
 Divergence: one rule for every job. Training has diverged when
 
-  - a step or a validation computes a NaN or an inf: the models (minirnn.model.Sequential),
+  - a step or a validation computes a NaN or an inf: the models (minirnn.sequential.Sequential),
     clip_grad_norm and the optimizers raise FloatingPointError instead of going on with it;
   - or the validation loss exceeds ABSURD_LOSS x ln K nats per prediction, K the number of
     outcomes a prediction chooses among (V tokens, C classes): 20 times what a uniform guess

@@ -122,8 +122,7 @@ def index_or_none(name, value, high):
 
 def cross_entropy_arguments(logits, targets, mask):
     """softmax_cross_entropy's arguments: logits (..., V) float, finite; targets (...) ids in
-    [0, V); mask None or (...) of 0/1 selecting at least one position. Returns the positions'
-    weights (...), 1 where a position counts, in the logits' dtype."""
+    [0, V); mask None or (...) of 0/1 selecting at least one position."""
     if not isinstance(logits, np.ndarray) or logits.dtype.kind != "f" or logits.ndim < 1:
         raise TypeError(f"logits must be a float array of shape (..., V), got {type(logits).__name__} "
                         f"{getattr(logits, 'dtype', '')} {getattr(logits, 'shape', '')}")
@@ -136,7 +135,7 @@ def cross_entropy_arguments(logits, targets, mask):
     if targets.size == 0:
         raise ValueError(f"logits must hold at least one position, got shape {logits.shape}")
     if mask is None:
-        return np.ones(targets.shape, logits.dtype)
+        return
     mask = np.asarray(mask)
     if mask.shape != targets.shape:
         raise ValueError(f"mask must have shape {targets.shape}, got {mask.shape}")
@@ -145,7 +144,6 @@ def cross_entropy_arguments(logits, targets, mask):
         raise ValueError(f"mask must hold only 0/1 or True/False, got {bad}")
     if not mask.any():
         raise ValueError("mask selects no position: the mean loss would be 0/0")
-    return mask.astype(logits.dtype)
 
 
 def regression_arguments(prediction, target):

@@ -7,7 +7,7 @@ import pytest
 import minirnn
 from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.clip import clip_grad_norm
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 from minirnn.optim import Adam
 
 V = 11

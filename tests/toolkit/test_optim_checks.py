@@ -29,7 +29,7 @@ def test_step_refuses_bad_grads_and_changes_nothing(grads, error, match):
     optimizer = optim.Adam(params)
     with pytest.raises(error, match=match):
         optimizer.step(grads)
-    assert optimizer.step_count == 0
+    assert optimizer.t == 0
     for key in params:
         np.testing.assert_array_equal(params[key], problem.start[key])
 

@@ -1,5 +1,5 @@
 """minirnn/toolkit/optimizer.py: the step every optimizer shares. A step that would overflow
-is undone; update on blocks of a large parameter gives what it gives on the whole array."""
+is undone; update on chunks of a large parameter gives what it gives on the whole array."""
 import numpy as np
 import pytest
 
@@ -61,27 +61,27 @@ def test_an_overflowing_step_names_the_array_and_changes_nothing():
     with pytest.raises(FloatingPointError, match=r"Adagrad.step: the update would overflow float32 .* "
                                                  r"its state 'sum' of 'w'.*nothing was changed"):
         optimizer.step(grads)
-    assert optimizer.step_count == 0 and np.array_equal(params["w"], np.ones(2)) and np.all(optimizer.sum["w"] == 0)
+    assert optimizer.t == 0 and np.array_equal(params["w"], np.ones(2)) and np.all(optimizer.G["w"] == 0)
 
 
-# -- update on blocks of a large parameter ---------------------------------------------------------
+# -- update on chunks of a large parameter ---------------------------------------------------------
 
 @pytest.mark.parametrize("name, kwargs", CASES, ids=CASE_IDS)
-def test_blocks_of_a_large_parameter_give_what_the_whole_array_gives(name, kwargs):
-    """A C-ordered parameter of 1.5 blocks is updated block by block; the same parameter in
+def test_chunks_of_a_large_parameter_give_what_the_whole_array_gives(name, kwargs):
+    """A C-ordered parameter of 1.5 chunks is updated chunk by chunk; the same parameter in
     Fortran order (not C-contiguous) is updated whole. The rules are element-wise: the same
     numbers, to the last bit, in the parameter and in every running array."""
-    start = np.random.default_rng(0).standard_normal((3, base.BLOCK // 2 + 7))
+    start = np.random.default_rng(0).standard_normal((3, base.CHUNK // 2 + 7))
     runs = {}
     for order in "CF":
         params = {"w": np.array(start, order=order)}
         opt = getattr(optim, name)(params, **kwargs)
         calls = []
         update = opt.update
-        opt.update = lambda *arrays: calls.append(arrays[0].size) or update(*arrays)
+        opt.update = lambda p, g, **running: calls.append(p.size) or update(p, g, **running)
         for step in range(5):
             opt.step({"w": np.sin(params["w"] * (step + 1)) + 0.1 * params["w"] ** 3})
-        assert calls == ([base.BLOCK, start.size - base.BLOCK] if order == "C" else [start.size]) * 5
+        assert calls == ([base.CHUNK, start.size - base.CHUNK] if order == "C" else [start.size]) * 5
         runs[order] = opt.state_dict() | {"params/w": params["w"]}
     for key, value in runs["C"].items():
         np.testing.assert_array_equal(value, runs["F"][key], err_msg=key)

@@ -1,10 +1,10 @@
-"""Sequential: one forward, one backward, dotted names, the same arrays as the modules."""
+"""minirnn/sequential.py, Sequential: one forward, one backward, dotted names, the same arrays as the modules."""
 import numpy as np
 import pytest
 
 import minirnn
 from minirnn.gradcheck import check_gradients
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 
 
 def make(backend="numpy", cell=minirnn.GRU):
@@ -67,3 +67,24 @@ def test_state_without_a_recurrent_module_is_refused():
     model.forward(np.zeros((2, 1, 3)))
     with pytest.raises(ValueError, match="dstate goes to a recurrent module"):
         model.backward(np.zeros((2, 1, 2)), dstate=np.zeros((1, 1, 2)))
+
+
+@pytest.mark.filterwarnings("error")                       # an overflow warning from inside fails the test
+def test_nan_or_inf_inside_the_model_names_the_module():
+    """Weights grown too large: the first module whose result is not finite is named (the
+    next module's own input check never sees it), with no NumPy warning on the way."""
+    model = Sequential(embed=minirnn.Embedding(5, 3, seed=0), rnn=minirnn.RNN(3, 4, seed=1),
+                       head=minirnn.Linear(4, 5, seed=2))
+    ids = np.array([[1, 2], [3, 4]])
+    model.params["embed.E"][3] = np.inf
+    with pytest.raises(FloatingPointError, match=r"forward pass produced NaN or inf in the output of 'embed' \(Embedding\)"):
+        model.forward(ids)
+    model.params["embed.E"][3] = 0.0
+    model.params["head.W"][...] = 1e308                     # sum over 4 hidden units of h * 1e308 overflows
+    model.params["rnn.b_l0"][...] = 10.0                     # h near 1: the sum is near 4e308
+    with pytest.raises(FloatingPointError, match=r"output of 'head' \(Linear\)"):
+        model.forward(ids)
+    model.params["head.W"][...] = 1e300
+    model.forward(ids)
+    with pytest.raises(FloatingPointError, match=r"backward pass produced NaN or inf in the input gradient of 'head'"):
+        model.backward(np.full((2, 2, 5), 1e300))

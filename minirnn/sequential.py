@@ -2,23 +2,23 @@
 
     model = Sequential(embed=Embedding(V, I), rnn=LSTM(I, N, num_layers=2), head=Linear(N, V))
     logits, state = model.forward(ids, state)        # ids (T, B) -> logits (T, B, V)
-    dids, dstate0 = model.backward(dlogits, dstate)  # backward runs the modules in reverse
+    _, dstate0 = model.backward(dlogits, dstate)     # the modules in reverse; the first result
+                                                     # is None here: ids have no gradient
     model.params, model.grads                        # dotted names: "rnn.W_l0", "head.b", ...
 
-At most one module is recurrent; the state and the lengths go to it. A NaN or an inf that
-appears inside the model (weights grown too large, after a diverging update) is reported
-naming the module (minirnn/toolkit/model_checks.py).
+At most one module is recurrent; the state and the lengths go to it. The toolkit
+(minirnn/toolkit/model_checks.py) checks the modules and the arguments, and wraps each
+module so that a NaN or an inf appearing inside the model (weights grown too large, after
+a diverging update) is reported naming the module.
 """
-import numpy as np
-
 from .recurrent import Recurrent
-from .toolkit import model_checks
+from .toolkit import model_checks as check
 
 
 class Sequential:
     def __init__(self, **modules):
         recurrent = [name for name, m in modules.items() if isinstance(m, Recurrent)]
-        model_checks.modules(modules, recurrent)
+        check.modules(modules, recurrent)
         self.modules = modules
         self.recurrent = recurrent[0] if recurrent else None
 
@@ -43,35 +43,28 @@ class Sequential:
 
     def forward(self, x, state=None, lengths=None):
         """Run the modules in order; returns (output, final state of the recurrent module or None)."""
-        if self.recurrent is None and (state is not None or lengths is not None):
-            raise ValueError("state and lengths go to a recurrent module, and this Sequential has none")
+        check.state_needs_recurrent(self, state, lengths)
         final = None
-        with np.errstate(over="ignore", invalid="ignore"):    # an overflow is found just below
-            for name, module in self.modules.items():
-                if name == self.recurrent:
-                    x, final = module.forward(x, state, lengths=lengths)
-                else:
-                    x = module.forward(x)
-                model_checks.finite(x, name, module, "forward")
+        for name, module in check.checked(self.modules.items()):
+            if name == self.recurrent:
+                x, final = module.forward(x, state, lengths=lengths)
+            else:
+                x = module.forward(x)
         return x, final
 
     def backward(self, dout, dstate=None):
         """Run the modules' backward in reverse order; returns (dx, dstate0).
 
-        dx is None when the first module takes ids (Embedding); dstate0 is the
+        dx is None when the first module takes ids (Embedding, OneHot); dstate0 is the
         gradient on the initial state (None without a recurrent module).
         """
-        if self.recurrent is None and dstate is not None:
-            raise ValueError("dstate goes to a recurrent module, and this Sequential has none")
+        check.dstate_needs_recurrent(self, dstate)
         dstate0 = None
-        with np.errstate(over="ignore", invalid="ignore"):    # the gradients' norm reports an overflow
-            for name, module in reversed(self.modules.items()):
-                if name == self.recurrent:
-                    dout, dstate0 = module.backward(dout, dstate)
-                else:
-                    dout = module.backward(dout)
-                if dout is not None:
-                    model_checks.finite(dout, name, module, "backward")
+        for name, module in check.checked(reversed(self.modules.items())):
+            if name == self.recurrent:
+                dout, dstate0 = module.backward(dout, dstate)
+            else:
+                dout = module.backward(dout)
         return dout, dstate0
 
     def __repr__(self):
