@@ -35,7 +35,7 @@ from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.classify.batches import pad_batch, sorted_batches
 from minirnn.layers import Embedding, Linear
 from minirnn.losses import log_softmax
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 from minirnn.recurrent import GRU, LSTM, RNN, Recurrent
 from minirnn.toolkit.validate import counted, float_dtype, one_of, positive_int, probability
 from minirnn.vocab import PAD, Vocabulary

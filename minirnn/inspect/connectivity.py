@@ -52,7 +52,7 @@ import numpy as np
 
 from minirnn.inspect.trace import trace_model
 from minirnn.losses import softmax_cross_entropy
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 from minirnn.toolkit import validate
 
 MAX_LAG = 200            # K: lags measured by default

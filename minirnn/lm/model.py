@@ -23,7 +23,7 @@ from minirnn.layers import Embedding, Linear, OneHot
 from minirnn.lm.corpus import builtin_corpus, file_corpus
 from minirnn.lm.windows import sequential_windows
 from minirnn.losses import log_softmax
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 from minirnn.recurrent import GRU, LSTM, RNN
 from minirnn.toolkit.validate import float_dtype, one_of, positive_int, probability
 from minirnn.vocab import PAD, Vocabulary

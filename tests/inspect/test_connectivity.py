@@ -19,7 +19,7 @@ from minirnn.inspect.connectivity import (connectivity, decay_per_step, in_dtype
 from minirnn.layers import Embedding, Linear
 from minirnn.lm import build_model, model_config
 from minirnn.losses import log_softmax
-from minirnn.model import Sequential
+from minirnn.sequential import Sequential
 from minirnn.recurrent import LSTM, RNN
 
 V = 7
