@@ -5,13 +5,14 @@ to nudge each number the loss depends on and watch what the loss does:
 
     dL/dx_k  ~  (L(x_k + eps) - L(x_k - eps)) / (2 eps)
 
-minirnn.gradcheck.check_layer builds a random scalar loss from everything an RNN, LSTM
-or GRU layer returns, runs the layer's backward once, then compares each gradient entry
-(input x, initial states h0 and c0, every weight) with its finite-difference estimate.
+minirnn.gradcheck.check_layer (its code: minirnn/toolkit/gradcheck/layer.py) builds a
+random scalar loss from everything an RNN, LSTM or GRU layer returns, runs the layer's
+backward once, then compares each gradient entry (input x, initial states h0 and c0,
+every weight) with its finite-difference estimate.
 
 This script checks an LSTM twice:
-  1. as written: every row of the table should say PASS (relative errors of 1e-9 or
-     less, far inside the tolerance 1e-7);
+  1. as written: every row of the table should say PASS (relative errors of a few 1e-9,
+     far inside the tolerance 1e-7, also a relative error);
   2. with a classic bug slipped into the backward pass: the gradient forgets to pass
      through the forget gate on its way from C_t back to C_(t-1), as if the cell were
      C_t = C_(t-1) + i*g. Rows should now say FAIL, with relative errors around 1 (the

@@ -30,7 +30,8 @@ from minirnn.lm import cli as lm_cli
 def gradcheck_command(args):
     """Build a small random layer, check every gradient and print the table (or, with
     --sweep-eps, the error of the finite differences against eps)."""
-    from .gradcheck import FLOAT32_REASON, FLOAT32_REL_TOL, check_layer, plot_sweep, sweep_eps
+    from .toolkit.gradcheck.layer import FLOAT32_REASON, FLOAT32_REL_TOL, check_layer
+    from .toolkit.gradcheck.sweep import plot_sweep, sweep_eps
 
     layer = _gradcheck_layer(args)
     rng = np.random.default_rng(args.seed)

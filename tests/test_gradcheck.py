@@ -1,6 +1,7 @@
 """Tests of minirnn.gradcheck, the lesson: the finite-difference estimates, the relative
 error, and above all that a wrong gradient fails the check. (The toolkit around it, from
-the argument checks to check_layer and the eps sweep: tests/toolkit/gradcheck/.)"""
+the argument checks and check_gradients to check_layer and the eps sweep:
+tests/toolkit/gradcheck/.)"""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -8,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 import minirnn.cells.gru as gru
 import minirnn.cells.lstm as lstm
 import minirnn.cells.rnn as rnn
-from minirnn.gradcheck import check_gradients, numerical_gradient, relative_error
+from minirnn.gradcheck import numerical_gradient, relative_error
+from minirnn.toolkit.gradcheck.compare import check_gradients
 from minirnn.toolkit.gradcheck.differences import central_differences
 
 few = settings(max_examples=15, deadline=None)
@@ -104,74 +106,6 @@ def test_relative_error_is_relative_above_the_floor_and_absolute_below():
     np.testing.assert_allclose(relative_error(a, n), [1 / 101, 1e-6 / 1e-2, 2.0])
     np.testing.assert_allclose(relative_error(a, n, floor=1e-9), [1 / 101, 0.5, 2.0])
     assert np.isnan(relative_error(np.array([1.0]), np.array([np.nan]))[0])   # no estimate: fails
-
-
-# ---- the check ----
-
-def test_check_passes_a_right_gradient_and_fails_a_wrong_one():
-    loss, arrays, exact = cubic_problem(1)
-    report = check_gradients(loss, arrays, exact)
-    assert report.passed() and report.max_rel_error < 1e-8
-    assert [row.name for row in report.rows] == ["x", "y"]
-    assert report.rows[0].shape == (3, 4) and report.rows[0].checked == 12
-
-    wrong = {"x": exact["x"] * 2 / 3, "y": exact["y"]}   # d(x^3) taken as 2 x^2
-    report = check_gradients(loss, arrays, wrong)
-    assert not report.passed()
-    bad, good = report.rows
-    assert bad.max_rel_error > 0.3 and good.max_rel_error < 1e-8
-    # the worst entry is reported with both values, at its index
-    np.testing.assert_allclose(bad.numerical, exact["x"][bad.worst_index], rtol=1e-7)
-    assert bad.analytic == wrong["x"][bad.worst_index]
-
-
-def test_a_tiny_error_fails_too():
-    loss, arrays, exact = cubic_problem(2)
-    nudged = {"x": exact["x"] * (1 + 1e-5), "y": exact["y"]}
-    assert not check_gradients(loss, arrays, nudged).passed()
-    assert check_gradients(loss, arrays, nudged).passed(rel_tol=1e-4)
-
-
-def test_the_floor_absorbs_noise_where_the_gradient_is_zero():
-    """At x = 0, d(x^3)/dx = 0 but the central difference gives eps^2 (truncation):
-    relative to 0 that is a 100% error; relative to the floor it is negligible."""
-    x = np.array([0.0, 1.0])
-
-    def loss():
-        return np.sum(x ** 3)
-
-    exact = {"x": 3 * x ** 2}
-    assert check_gradients(loss, {"x": x}, exact).passed()
-    assert not check_gradients(loss, {"x": x}, exact, floor=1e-30, skip_kinks=False).passed()
-    # eps^2 is also what the five-point kink test measures there (the third difference
-    # of x^3): the failure lies within the estimate's own uncertainty, so it is skipped
-    assert check_gradients(loss, {"x": x}, exact, floor=1e-30).rows[0].skipped == ((0,),)
-
-
-def test_max_entries_samples_distinct_entries_reproducibly():
-    calls = []
-    x = np.random.default_rng(0).normal(size=(10, 10))
-    y = np.ones(3)
-
-    def loss():
-        calls.append(1)
-        return np.sum(x ** 2) + np.sum(y)
-
-    report = check_gradients(loss, {"x": x, "y": y}, {"x": 2 * x, "y": np.ones(3)},
-                             max_entries=7, seed=3)
-    assert [row.checked for row in report.rows] == [7, 3]
-    assert [row.size for row in report.rows] == [100, 3]
-    assert len(calls) == 2 * (7 + 3)           # two evaluations per checked entry
-    again = check_gradients(loss, {"x": x, "y": y}, {"x": 2 * x, "y": np.ones(3)},
-                            max_entries=7, seed=3)
-    assert again.rows == report.rows
-
-    # the sample is what is checked: a wrong gradient at one entry is caught iff sampled
-    wrong = 2 * x
-    wrong[4, 4] += 1
-    seen = [check_gradients(loss, {"x": x}, {"x": wrong}, max_entries=20, seed=s).passed()
-            for s in range(20)]
-    assert not all(seen) and any(seen)
 
 
 # ---- deliberately broken backward passes must fail ----

@@ -18,7 +18,8 @@ Robust numerics around the lesson's formulas:
     optim_state.py    an optimizer's state_dict and load_state_dict, checked key by key
     norms.py          the overflow-safe norm that clip.total_norm falls back to
     gradcheck/        the gradient checker made robust (minirnn/gradcheck.py holds the idea):
-                      argument checks, kinks, the report, check_layer, the eps sweep
+                      check_gradients, argument checks, kinks, the report, check_layer,
+                      the eps sweep
 
 Running jobs:
     training.py       the training loop every job shares: budget, Ctrl-C, validation, divergence

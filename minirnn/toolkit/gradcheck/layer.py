@@ -6,7 +6,8 @@ import copy
 
 import numpy as np
 
-from minirnn.gradcheck import DEFAULT_REL_TOL, check_gradients
+from minirnn.gradcheck import DEFAULT_REL_TOL
+from minirnn.toolkit.gradcheck.compare import check_gradients
 
 FLOAT32_REL_TOL = 1e-3
 FLOAT32_REASON = (

@@ -3,7 +3,8 @@ one clear error naming the argument."""
 import numpy as np
 import pytest
 
-from minirnn.gradcheck import check_gradients, numerical_gradient
+from minirnn.gradcheck import numerical_gradient
+from minirnn.toolkit.gradcheck.compare import check_gradients
 from tests.test_gradcheck import cubic_problem
 
 

@@ -4,7 +4,8 @@ import warnings
 import numpy as np
 import pytest
 
-from minirnn.gradcheck import check_gradients, numerical_gradient
+from minirnn.gradcheck import numerical_gradient
+from minirnn.toolkit.gradcheck.compare import check_gradients
 from minirnn.toolkit.gradcheck.differences import central_differences, sample_entries
 
 

@@ -15,10 +15,11 @@ from hypothesis import example, given, settings, strategies as st
 
 import minirnn
 from minirnn.cli import main
-from minirnn.gradcheck import DEFAULT_EPS, check_gradients, check_layer, relative_error
+from minirnn.gradcheck import DEFAULT_EPS, relative_error
+from minirnn.toolkit.gradcheck.compare import check_gradients
 from minirnn.toolkit.gradcheck.differences import central_differences
 from minirnn.toolkit.gradcheck.kinks import KINK_FACTOR, kink_slack
-from minirnn.toolkit.gradcheck.layer import LayerProblem
+from minirnn.toolkit.gradcheck.layer import LayerProblem, check_layer
 
 EPS = DEFAULT_EPS
 TRIALS = int(os.environ.get("MINIRNN_KINK_TRIALS", "0"))      # 0: the small runs of the tests

@@ -1,7 +1,8 @@
 """minirnn.toolkit.gradcheck.report: the table a GradcheckReport prints."""
 import numpy as np
 
-from minirnn.gradcheck import GradcheckReport, check_gradients
+from minirnn.toolkit.gradcheck.compare import check_gradients
+from minirnn.toolkit.gradcheck.report import GradcheckReport
 from tests.test_gradcheck import cubic_problem
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 import minirnn
-from minirnn.gradcheck import sweep_eps
+from minirnn.toolkit.gradcheck.sweep import sweep_eps
 
 
 def test_the_eps_sweep_measures_a_v_in_both_dtypes_and_leaves_the_layer_alone():
