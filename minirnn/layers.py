@@ -1,4 +1,4 @@
-"""The layers around the recurrent core: Embedding in front, Linear on top.
+"""The layers around the recurrent core: Embedding in front, Linear on top, and dropout.
 
 Every layer in minirnn has the same small protocol:
 
@@ -121,3 +121,19 @@ class OneHot:
 
     def __repr__(self):
         return f"OneHot({self.num_classes}, dtype={self.dtype})"
+
+
+def dropout_forward(x, p, rng):
+    """Inverted dropout while training (as torch.nn.Dropout): x (...) -> (out, mask).
+
+    Each entry is zeroed with probability p and the rest scaled by 1 / (1 - p), so that
+    the expected output is x and nothing changes at prediction time. mask (...) holds 0
+    and 1 / (1 - p); rng is the numpy Generator that draws it.
+    """
+    mask = (rng.random(x.shape) >= p).astype(x.dtype) / x.dtype.type(1 - p)   # (...) 0 or 1/(1-p)
+    return x * mask, mask
+
+
+def dropout_backward(dout, mask):
+    """dout (...) -> dx: only the kept entries pass their gradient, scaled alike."""
+    return dout * mask

@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minirnn.layers import dropout_backward, dropout_forward
 from minirnn.lengths import SequenceLengths
 from minirnn.toolkit import layer_checks, validate
 
@@ -139,9 +140,7 @@ class Recurrent:
         """Inverted dropout on the input of each layer but the first, while training: (input, mask or None)."""
         if layer == 0 or not self.training or self.dropout == 0:
             return layer_input, None
-        keep = self.rng.random(layer_input.shape) >= self.dropout
-        mask = keep.astype(self.dtype) / (1 - self.dropout)      # scaled: the expected input is unchanged
-        return layer_input * mask, mask
+        return dropout_forward(layer_input, self.dropout, self.rng)   # (T, B, I) and its mask
 
     def backward(self, dy, dstate=None):
         """Backpropagation through time, through every layer and direction.
@@ -179,7 +178,7 @@ class Recurrent:
                     self.grads[name + self._suffix(layer, direction)] = grad
             d_input = d_inputs[0] if D == 1 else d_inputs[0] + d_inputs[1]   # both directions read this input
             if dropout_masks[layer] is not None:
-                d_input = d_input * dropout_masks[layer]     # back through the dropout mask
+                d_input = dropout_backward(d_input, dropout_masks[layer])   # back through the mask
             d_output = d_input                               # the layer below produced this input
         dx = d_output.transpose(1, 0, 2) if self.batch_first else d_output
         return dx, self._pack_state(tuple(dstates0))

@@ -154,3 +154,15 @@ def test_constructors_refuse_bad_arguments(make, error, match):
 def test_sizes_given_as_numpy_integers_are_kept_as_python_ints():
     layer = minirnn.Linear(np.int64(3), np.int64(2))
     assert type(layer.in_features) is int and type(layer.out_features) is int
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_zeroes_a_share_p_and_keeps_the_expected_value(dtype):
+    from minirnn.layers import dropout_backward, dropout_forward
+    x = np.full((200, 500), 2.0, dtype)
+    out, mask = dropout_forward(x, 0.3, np.random.default_rng(0))
+    assert out.dtype == mask.dtype == dtype
+    assert set(np.unique(mask)) == {0, dtype(1) / dtype(0.7)}          # zeroed, or scaled by 1/(1-p)
+    assert abs((mask == 0).mean() - 0.3) < 0.01                         # 100,000 draws: sd 0.0015
+    assert abs(out.mean() - 2.0) < 0.02                                 # the expected value is kept
+    np.testing.assert_array_equal(dropout_backward(np.ones_like(x), mask), mask)   # d(x * mask)/dx

@@ -33,7 +33,7 @@ import numpy as np
 
 from minirnn.toolkit.checkpoint import Checkpoint
 from minirnn.classify.batches import pad_batch, sorted_batches
-from minirnn.layers import Embedding, Linear
+from minirnn.layers import Embedding, Linear, dropout_backward, dropout_forward
 from minirnn.losses import log_softmax
 from minirnn.sequential import Sequential
 from minirnn.recurrent import GRU, LSTM, RNN, Recurrent
@@ -80,17 +80,6 @@ def mean_pool_backward(dfeatures, cache):
     gradient (the layer's backward ignores what lands on padded steps)."""
     shape, counts = cache
     return np.broadcast_to(dfeatures / counts, shape)     # (T, B, F), the same for every step
-
-
-def dropout_forward(features, p, rng):
-    """Inverted dropout: features (B, F) -> (out, mask), mask (B, F) of 0 and 1/(1-p)."""
-    mask = (rng.random(features.shape) >= p).astype(features.dtype) / features.dtype.type(1 - p)
-    return features * mask, mask
-
-
-def dropout_backward(dout, mask):
-    """dout (B, F) -> dfeatures: only the kept features pass their gradient, scaled alike."""
-    return dout * mask
 
 
 # ---- the model ----
