@@ -6,8 +6,11 @@ minirnn.toolkit.notebooks.execute, the function that regenerates them
 (`python -m minirnn.toolkit.notebooks`). A run fails on any error, stderr output, warning or
 traceback in the outputs, and every exercise's check must PASS on its solution there.
 """
+import html
+import inspect
 import json
 import re
+import textwrap
 
 import pytest
 
@@ -24,6 +27,19 @@ def outputs_text(nb):
     """All the text a notebook shows, output by output."""
     return "\n".join(str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
                      for cell in nb.cells for output in cell.get("outputs", []))
+
+
+def test_show_gives_the_source_with_its_file_and_lines():
+    from minirnn.lm.train import TrainingRun
+    from minirnn.toolkit.notebooks import show
+
+    shown = show(TrainingRun.train_step)                        # a method: dedented to the margin
+    lines, first = inspect.getsourcelines(TrainingRun.train_step)
+    assert shown.header == f"minirnn/lm/train.py, lines {first}-{first + len(lines) - 1}"
+    assert shown.code.startswith("def train_step(self):") and "self.optimizer.step" in shown.code
+    assert repr(shown).startswith(shown.header + ":\ndef train_step")
+    pytest.importorskip("pygments", reason="the highlighted view needs pygments")
+    assert "train_step" in shown._repr_html_() and html.escape(shown.header) in shown._repr_html_()
 
 
 def test_the_three_notebooks_are_there():
@@ -63,6 +79,25 @@ def test_stored_notebook_is_a_whole_run_with_the_defaults(path):
             bar = output["data"]["text/plain"]                                        # its last state,
             assert re.match(r"\s*\d+%\|#", bar) and not bar.lstrip().startswith("0%"), bar   # not 0%
     assert len(json.dumps(nb)) < 1_500_000, "outputs too large: smaller or fewer figures"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_sources_are_the_current_code(path):
+    """Every show(...) output holds the lines its header names, as the files read now: a change
+    to a function a notebook shows makes the stored notebook stale until it is regenerated."""
+    root = path.parents[2]
+    shown = 0
+    for output in (o for cell in nbformat.read(path, as_version=4).cells for o in cell.get("outputs", [])):
+        text = str(output.get("data", {}).get("text/plain", ""))
+        header = re.match(r"(\S+), lines (\d+)-(\d+):\n", text)
+        if not header or not (root / header[1]).is_file():
+            continue
+        lines = (root / header[1]).read_text(encoding="utf-8").splitlines(keepends=True)
+        now = textwrap.dedent("".join(lines[int(header[2]) - 1:int(header[3])])).rstrip()
+        assert text[header.end():] == now, (f"{path.name} shows {header[1]} lines {header[2]}-{header[3]} as they "
+                                            f"were: regenerate with `python -m minirnn.toolkit.notebooks`")
+        shown += 1
+    assert shown, "no show(...) output found"
 
 
 def test_every_exercise_check_is_used_in_a_notebook():

@@ -64,7 +64,7 @@ class ResetBeforeGRU:
         n = tanh(x W_n + (r * h_prev) H_n + b_n)   h = (1 - z) * n + z * h_prev
     """
     state_names = ("h",)
-    gates = 3                  # W, H, b stack three N-wide blocks: r, z, n
+    blocks = 3                 # W, H, b stack three N-wide blocks: r, z, n
     gate_names = ("r", "z")
 
     def step_forward(self, x, states_prev, params):

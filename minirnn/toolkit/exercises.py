@@ -28,6 +28,8 @@ from typing import NamedTuple
 import numpy as np
 
 from minirnn import gradcheck
+from minirnn.cells.sequence import CellLayer
+from minirnn.toolkit.cell_protocol import check_cell
 from minirnn.cells.lstm import lstm_step_backward as _lstm_step_backward
 from minirnn.cells.lstm import lstm_step_forward
 from minirnn.cells.rnn import rnn_step_backward as _rnn_step_backward
@@ -606,14 +608,11 @@ def reset_before_gru(cell):
         n = tanh(x W_n + (r * h_prev) H_n + b_n)
 
     cell: a class or object with minirnn's cell protocol (minirnn/cells/sequence.py),
-    gates = 3 stacked r, z, n, parameters W (I, 3N), H (N, 3N), b (3N,). One step with
+    blocks = 3 stacked r, z, n, parameters W (I, 3N), H (N, 3N), b (3N,). One step with
     B=2, I=3, N=4 is checked output by output and block by block; then the cell is put in
     a 2-layer bidirectional minirnn layer with sequences of different lengths and
     minirnn.gradcheck.check_layer checks every gradient there.
     """
-    from minirnn.recurrent import CellLayer
-    from minirnn.cells.sequence import check_cell
-
     name = "reset_before_gru"
     try:
         cell = check_cell(cell)

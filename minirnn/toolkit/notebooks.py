@@ -19,6 +19,7 @@ import argparse
 import inspect
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -42,7 +43,7 @@ class Source:
         package = Path(__file__).resolve().parents[2]
         where = path.relative_to(package) if path.is_relative_to(package) else path.name
         self.header = f"{where.as_posix()}, lines {first}-{first + len(lines) - 1}"
-        self.code = "".join(lines)
+        self.code = textwrap.dedent("".join(lines))     # a method starts at the left margin too
 
     def _repr_html_(self):
         import html

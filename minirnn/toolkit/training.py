@@ -23,6 +23,8 @@ minirnn/classify/train.py are the two there are):
         every eval_every steps: validate, judge (below), save the checkpoint if it is the best
                             so far, and log the job's report
     the closing validation, unless the last step had one
+    after each validation recorded: self.after_validation(self.history), if set (a notebook
+                            redraws its loss plot there; None, the default, for the commands)
     Ctrl-C: stop there (the step may be half done), no closing validation, the best checkpoint
             kept as it is; self.interrupted tells the command to exit with 130 (128 + SIGINT,
             as a shell reports Ctrl-C)
@@ -96,6 +98,7 @@ class TrainingLoop:
         self.saved_to = None            # the checkpoint's path, once one is written
         self.interrupted = False        # stopped by Ctrl-C
         self.recent_losses = []         # the training losses since the last validation
+        self.after_validation = None    # optional: called with self.history after each validation recorded
 
     # ---- what a job writes ----
 
@@ -206,6 +209,8 @@ class TrainingLoop:
                 self.saved_to = Path(out)
         for line in self.report(record, saved=best and out is not None):
             write(line)
+        if self.after_validation is not None:
+            self.after_validation(self.history)
         return time.perf_counter() - began
 
     def _kept(self):

@@ -287,8 +287,17 @@ def test_reset_before_gru_points_at_the_mistake(mistake, needles):
 
 def test_a_cell_that_breaks_the_protocol_is_told_what_is_missing():
     class NoBackward:
-        state_names, gates = ("h",), 3
+        state_names, blocks = ("h",), 3
 
         def step_forward(self, x, states_prev, params):
             return states_prev, None
     failed(check.reset_before_gru(NoBackward), "does not follow the cell protocol", "no method step_backward")
+
+
+def test_a_cell_written_before_the_rename_is_told_that_gates_is_now_blocks():
+    class OldNames:                                   # the solution's methods, the attribute's old name
+        state_names, gates = ("h",), 3
+        step_forward = solutions.ResetBeforeGRU.step_forward
+        step_backward = solutions.ResetBeforeGRU.step_backward
+    failed(check.reset_before_gru(OldNames), "does not follow the cell protocol",
+           "the attribute once named gates is now blocks")

@@ -88,6 +88,29 @@ def test_the_last_step_is_validated_once_and_a_resumed_run_counts_its_steps(caps
     assert "the run is already at step 6 of 6: nothing to train" in capsys.readouterr().out
 
 
+def test_after_validation_sees_the_history_of_every_validation_recorded():
+    seen = []                                                   # what a notebook's loss plot would draw
+    toy = Toy(valid={4: 1e9})                                   # step 4: absurd, divergence
+    toy.after_validation = lambda history: seen.append(list(history["step"]))
+    with pytest.raises(Diverged):
+        toy.loop(steps=7, eval_every=2)
+    assert seen == [[2]]                                        # never called for the diverged one
+    toy = Toy()
+    toy.after_validation = lambda history: seen.append((list(history["step"]), history is toy.history))
+    toy.loop(steps=5, eval_every=2)
+    assert seen[1:] == [([2], True), ([2, 4], True), ([2, 4, 5], True)]   # each one, and the closing one
+
+
+def test_after_validation_is_not_called_when_nothing_is_validated():
+    class Unjudged(Toy):
+        def validate(self):
+            return None
+    toy, calls = Unjudged(), []
+    toy.after_validation = calls.append
+    toy.loop(steps=4, eval_every=2)
+    assert calls == [] and toy.history == {}
+
+
 def test_a_time_budget_stops_the_run_and_still_validates():
     toy = Toy()
     session = toy.loop(minutes=0.001, eval_every=10 ** 9)       # 60 ms
