@@ -10,9 +10,11 @@ from minirnn.toolkit.gradcheck.differences import central_differences, sample_en
 from minirnn.toolkit.gradcheck.kinks import KinkTest
 from minirnn.toolkit.gradcheck.report import GradcheckReport, GradcheckRow
 
+ROUNDOFF_MARGIN = 10        # the floor keeps the estimate's round-off 10 times below rel_tol
+
 
 def check_gradients(loss_fn, arrays, analytic, eps=DEFAULT_EPS, max_entries=None, seed=0, *,
-                    floor=DEFAULT_FLOOR, rel_tol=DEFAULT_REL_TOL, skip_kinks=True):
+                    floor=None, rel_tol=DEFAULT_REL_TOL, skip_kinks=True):
     """Compare analytic gradients with central differences, array by array.
 
     loss_fn      zero-argument function returning the scalar loss, reading `arrays`
@@ -24,7 +26,12 @@ def check_gradients(loss_fn, arrays, analytic, eps=DEFAULT_EPS, max_entries=None
                  on max_entries distinct entries drawn by np.random.default_rng(seed),
                  array after array in the dict's order: the same call checks the same ones.
     floor        relative_error's: where the gradient is near zero, the absolute error is
-                 judged. The estimate's noise grows with |L|; the default suits losses of 1 to 10.
+                 judged. None (the default): DEFAULT_FLOOR, 0.01, raised where |L| is large.
+                 The estimate resolves a gradient only to its round-off, about u |L| / eps
+                 (u = 1.1e-16), so where |L| is large (a relu layer's can reach hundreds) the
+                 floor rises to ROUNDOFF_MARGIN u |L| / (eps rel_tol), and that noise alone
+                 never fails a correct gradient; for the default eps and rel_tol, once |L|
+                 exceeds about 9. The report prints the floor used. A number: used as given.
     rel_tol      the tolerance (on the relative error) of the report's PASS/FAIL column
                  and of its passed()
     skip_kinks   True: an entry that fails while the loss has a kink within +-eps
@@ -32,15 +39,22 @@ def check_gradients(loss_fn, arrays, analytic, eps=DEFAULT_EPS, max_entries=None
                  half of the entries it examined fails: too little was verified.
     Returns a GradcheckReport. Raises TypeError/ValueError for mismatched arguments.
     """
-    check_comparison(arrays, analytic, eps, max_entries, floor, rel_tol)
+    check_comparison(arrays, analytic, eps, max_entries, DEFAULT_FLOOR if floor is None else floor, rel_tol)
     loss_fn = checked_loss(loss_fn)
     rng = np.random.default_rng(seed)
     kinks = KinkTest(loss_fn, eps)
-    rows = []
+    differences = {}
     for name, x in arrays.items():
         flat = sample_entries(x.size, max_entries, rng)                # (K,) all, or a sample
+        differences[name] = (flat, *central_differences(loss_fn, x, eps, flat))   # n, L(x +- eps)
+    largest_loss = max(max(np.abs(up).max(), np.abs(down).max()) for _, _, up, down in differences.values())
+    if floor is None:                                                  # the estimate's round-off, u |L| / eps,
+        roundoff = np.finfo(np.float64).eps / 2 * largest_loss / eps   # kept ROUNDOFF_MARGIN times below rel_tol
+        floor = max(DEFAULT_FLOOR, ROUNDOFF_MARGIN * roundoff / rel_tol)
+    rows = []
+    for name, x in arrays.items():
+        flat, n, loss_up, loss_down = differences[name]
         a = np.asarray(analytic[name], dtype=np.float64).ravel()[flat]  # (K,) analytic
-        n, loss_up, loss_down = central_differences(loss_fn, x, eps, flat)   # (K,) numerical, L(x +- eps)
         rel_error = relative_error(a, n, floor)                        # (K,)
         skipped = np.zeros(flat.size, dtype=bool)                      # (K,) not judged
         if skip_kinks:                                                 # failed (a NaN fails) at a kink

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from minirnn.toolkit.gradcheck.compare import check_gradients
 from tests.test_gradcheck import cubic_problem
@@ -94,3 +95,20 @@ def test_the_lesson_and_the_toolkit_import_in_either_order():
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                               cwd=Path(__file__).resolve().parents[3])   # -c imports this checkout
         assert done.returncode == 0, f"import {first} first:\n{done.stderr}"
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, 1e6])
+def test_a_large_loss_raises_the_floor_to_the_estimate_s_round_off(scale):
+    """L = scale * (sum(sin(x)) + 5): the central difference resolves dL/dx only to about
+    u |L| / eps, so a correct gradient must pass however large |L| is (the floor rises, and
+    the report prints it), while a gradient off by 1e-4 still fails."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, (2, 2))
+    loss = lambda: scale * (np.sum(np.sin(x)) + 5.0)                  # |L| <= 9 scale
+    right = scale * np.cos(x)
+    report = check_gradients(loss, {"x": x}, {"x": right})
+    assert report.passed(), report
+    assert (report.floor > 0.01) == (scale > 1)                         # the default floor, unless |L| is large
+    assert f"max(|a|, |n|, {report.floor:g})" in str(report)
+    wrong = check_gradients(loss, {"x": x}, {"x": right * (1 + 1e-4)})
+    assert not wrong.passed(), wrong
