@@ -32,7 +32,7 @@ native_blas.use_native_blas()            # before NumPy loads OpenBLAS
 
 import numpy as np  # noqa: E402
 
-from minirnn.lm.generate import beam_search, prime, sample  # noqa: E402
+from minirnn.lm.decoding import beam_search, prime, sample  # noqa: E402
 from minirnn.lm.model import load_data, load_model  # noqa: E402
 from minirnn.lm.settings import DEFAULT_CHECKPOINT  # noqa: E402
 from minirnn.losses import log_softmax  # noqa: E402

@@ -21,7 +21,7 @@ Inputs have 1 to 6 words, outputs 1 to 4 digits: both sides are padded and given
 `lengths`, so each encoder state is taken after its own last word.
 
 At test time the decoder writes in two ways. Greedily: its likeliest digit, fed back in,
-until <eos>. And by beam search (minirnn.lm.generate.beam_search, as `minirnn sample
+until <eos>. And by beam search (minirnn.lm.decoding.beam_search, as `minirnn sample
 --beam`): it keeps the 5 likeliest partial translations, so an early digit that looked
 second best can still win when the digits after it make the whole likelier. Greedy
 commits to each digit for good. Translation has one right answer, and beam search is
@@ -45,7 +45,7 @@ import numpy as np
 
 import minirnn
 from minirnn.clip import clip_grad_norm
-from minirnn.lm.generate import beam_search
+from minirnn.lm.decoding import beam_search
 from minirnn.sequential import Sequential
 from minirnn.optim import Adam
 from minirnn.vocab import EOS, PAD, Vocabulary

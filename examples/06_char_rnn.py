@@ -44,7 +44,7 @@ import minirnn
 from minirnn.clip import clip_grad_norm
 from minirnn.lm import evaluate
 from minirnn.lm.corpus import builtin_corpus
-from minirnn.lm.generate import generate
+from minirnn.lm.decoding import generate
 from minirnn.layers import OneHot
 from minirnn.sequential import Sequential
 from minirnn.optim import Adam

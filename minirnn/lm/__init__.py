@@ -7,14 +7,14 @@ in the order the data moves:
     model.py      Embedding -> recurrent layers -> Linear; its validation loss; loading it back
     train.py      the training step (forward, loss, backward, clip, Adam), the validation,
                   the checkpoint (the loop itself: minirnn/toolkit/training.py)
-    generate.py   prime with a prompt, then sample one token at a time
+    decoding.py   prime with a prompt, then choose token by token: sampling or beam search
     settings.py   the defaults of `minirnn train` and how they were chosen
     report.py     the loss-curve plot
     cli.py        the two commands' options
 
 What other code uses from here:
 """
-from minirnn.lm.generate import generate, next_token
+from minirnn.lm.decoding import generate, next_token
 from minirnn.lm.model import build_model, evaluate, load_data, load_model, model_config
 from minirnn.lm.settings import DEFAULT_CHECKPOINT
 

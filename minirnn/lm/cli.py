@@ -1,9 +1,9 @@
 """The text-generation job's commands: `minirnn train` and `minirnn sample` (their options;
-the work is done in train.py and generate.py)."""
+the work is done in train.py and decoding.py)."""
 import sys
 
 from minirnn.toolkit import argtypes as types
-from minirnn.lm.generate import generate, prompt_policy
+from minirnn.lm.decoding import generate, prompt_policy
 from minirnn.lm.model import load_model
 from minirnn.lm.settings import (DEFAULT_CHECKPOINT, DEFAULT_MINUTES, DEFAULTS, PROMPT, SAMPLE_LENGTH,
                                  WORD_MAX_VOCAB)

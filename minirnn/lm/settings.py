@@ -10,7 +10,7 @@ from pathlib import Path
 
 from minirnn.toolkit.atomic import check_writable
 from minirnn.toolkit.checkpoint import Checkpoint
-from minirnn.lm.generate import prompt_policy
+from minirnn.lm.decoding import prompt_policy
 from minirnn.lm.model import CHECKPOINT_KIND
 from minirnn.lm.report import loss_plot_path
 
@@ -108,7 +108,7 @@ def resolve_settings(args):
 
 def sample_prompt(prompt, level, vocab):
     """The prompt the samples start from: ``prompt`` if given (read by the commands' rule,
-    ``minirnn.lm.generate.prompt_policy``, whose note is printed), else the default for
+    ``minirnn.lm.decoding.prompt_policy``, whose note is printed), else the default for
     ``level`` when the text has it, else "" (a new document).
     """
     if prompt is None:

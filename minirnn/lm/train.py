@@ -41,7 +41,7 @@ import numpy as np
 
 from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.clip import clip_grad_norm
-from minirnn.lm.generate import generate
+from minirnn.lm.decoding import generate
 from minirnn.lm.model import (CHECKPOINT_KIND, bits, build_model, dropout_rng, evaluate, load_data,
                               model_config)
 from minirnn.lm.report import plot_losses

@@ -27,7 +27,7 @@ import pytest
 
 from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
 from minirnn.cli import build_parser, main
-from minirnn.lm.generate import generate
+from minirnn.lm.decoding import generate
 from minirnn.lm.model import bits, evaluate, load_model
 from minirnn.lm.settings import resolve_settings
 from minirnn.lm.train import EVAL_LANES, TrainingRun

@@ -1,4 +1,4 @@
-"""Tests of minirnn/lm/generate.py: choosing the next token, and writing text with a model.
+"""Tests of minirnn/lm/decoding.py: choosing the next token, and writing text with a model.
 
 - next_token: a temperature near 0 and top_k=1 both equal greedy; a seed reproduces;
   forbidden ids are never chosen; sampled frequencies follow softmax(logits / T), also
@@ -29,7 +29,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.stats import chisquare
 
 import minirnn
-from minirnn.lm.generate import beam_search, generate, next_token, nucleus, prime
+from minirnn.lm.decoding import beam_search, generate, next_token, nucleus, prime
 from minirnn.lm.model import build_model, model_config
 from minirnn.losses import log_softmax
 from minirnn.vocab import EOS, PAD, UNK, Vocabulary
