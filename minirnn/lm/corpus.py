@@ -57,11 +57,17 @@ def split_documents(documents, valid_fraction=VALID_FRACTION):
 
 def _split_point(text, valid_fraction=VALID_FRACTION):
     """Where to cut one text so that the tail holds between 1 and 2 times
-    ``valid_fraction`` of it: just after a line break when there is one in that range."""
+    ``valid_fraction`` of it: just after a line break when there is one in that range,
+    else just before a space or tab, so that no word is cut in two (a word-level model
+    would learn the halves as tokens of their own); only a text without either in that
+    range is cut mid-word."""
     cut = int(len(text) * (1 - valid_fraction))
     lowest = int(len(text) * (1 - 2 * valid_fraction))
     newline = text.rfind("\n", lowest, cut)
-    return newline + 1 if newline >= 0 else cut
+    if newline >= 0:
+        return newline + 1
+    space = max(text.rfind(" ", lowest, cut), text.rfind("\t", lowest, cut))
+    return space if space >= 0 else cut
 
 
 def load_text_file(path, min_chars=MIN_TEXT_CHARS):

@@ -63,6 +63,25 @@ def test_file_corpus_split(tmp_path_factory, lines):
     middle = text[int(len(text) * (1 - 2 * VALID_FRACTION)):int(len(text) * (1 - VALID_FRACTION))]
     if "\n" in middle:
         assert train.endswith("\n")                       # cut just after a line break
+    elif " " in middle:
+        assert valid.startswith(" ")                      # else before a space: no word cut in two
+
+
+@few
+@given(st.lists(st.text("abcdefgh", min_size=1, max_size=12), min_size=150, max_size=300))
+def test_a_text_of_one_line_is_cut_between_words(tmp_path_factory, words):
+    """The issue's case: a word-level model of a one-line text learned the halves of the
+    word the split fell in ("forest ju" | "mps ...") as tokens of their own."""
+    from minirnn.vocab import Vocabulary
+    text = " ".join(words)
+    if len(text) < MIN_TEXT_CHARS:
+        return
+    path = tmp_path_factory.mktemp("text") / "t.txt"
+    path.write_text(text, encoding="utf-8")
+    result = file_corpus(path)
+    vocab = Vocabulary.build(result.train, level="word")
+    tokens = {t.strip() for t in vocab.tokens if not t.startswith("<")}
+    assert tokens <= set(words)                           # every token is a whole word of the text
 
 
 # ---- --text files ----
