@@ -42,7 +42,7 @@ from minirnn.optim import Adam
 from minirnn.toolkit.progress import Progress
 from minirnn.toolkit.threads import blas_threads
 from minirnn.toolkit.training import TrainingLoop
-from minirnn.vocab import Vocabulary
+from minirnn.vocab import RESERVED, Vocabulary
 from minirnn.toolkit.validate import counted
 
 
@@ -186,6 +186,9 @@ class ClassifierRun(Trainer):
         if checkpoint is None:
             vocab = Vocabulary.build(splits["train"].data.texts, LEVELS[s["level"]],
                                      max_size=s["max_vocab"], min_count=s["min_count"])
+            if len(vocab) == len(RESERVED):           # every token would read as <unk>: nothing to learn
+                raise ValueError(f"--min-count {s['min_count']} keeps no token of {splits['train'].source}: "
+                                 f"none occurs {s['min_count']} times; every document would read as <unk>")
         else:
             vocab = Vocabulary.from_arrays(checkpoint.vocab_arrays)
         encoded, cut = {}, {}

@@ -150,6 +150,16 @@ def test_bad_data_stops_before_training(files, tmp_path, capsys):
     assert err.count("\n") == 1 and not (tmp_path / "c.npz").exists()
 
 
+def test_a_min_count_that_keeps_no_token_stops_before_training(files, tmp_path, capsys):
+    """Every token would read as <unk>: the run could only learn the class frequencies."""
+    argv = ["classify", "train", "--train", str(files["train"]), "--out", str(tmp_path / "c.npz"),
+            "--min-count", "100000"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--min-count 100000 keeps no token of" in err and err.count("\n") == 1
+    assert not (tmp_path / "c.npz").exists()
+
+
 def test_a_diverging_run_says_so_and_keeps_its_last_good_checkpoint(files, tmp_path, capsys):
     """--lr 1e20: at which step the run is found diverged, and whether by a NaN or inf or by
     an absurd validation loss, depends on the BLAS kernel's rounding (AVX2 and AVX-512
