@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint, describe_change, save_checkpoint
 from minirnn.classify.batches import bucket_batches, encode_texts, pad_batch, padding_share
 from minirnn.classify.data import read_splits, saved_layout
 from minirnn.classify.evaluate import classification_report, confusion_plot_path, plot_confusion
@@ -207,7 +207,7 @@ class ClassifierRun(Trainer):
         saved = checkpoint.config
         if saved["data"] != self.checksum():
             raise ValueError(f"--resume {checkpoint.path!r}: the data is not what this run was trained "
-                             f"on ({saved['data']} then, {self.checksum()} now)")
+                             f"on ({describe_change(saved['data'], self.checksum())})")
         checkpoint.load_params_into(self.model.params)
         self.load_state(saved["trainer"], checkpoint.optim_state)
         self.history, self.best = saved["history"], saved["best"]

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
+from minirnn.toolkit.checkpoint import Checkpoint, describe_change, save_checkpoint
 from minirnn.clip import clip_grad_norm
 from minirnn.lm.decoding import generate
 from minirnn.lm.model import (CHECKPOINT_KIND, bits, build_model, dropout_rng, evaluate, load_data,
@@ -115,7 +115,7 @@ class TrainingRun(TrainingLoop):
         saved = checkpoint.config
         if saved["data"] != self.data.checksum():
             raise ValueError(f"--resume {checkpoint.path!r}: the text is not the one this run was "
-                             f"trained on ({saved['data']} then, {self.data.checksum()} now)")
+                             f"trained on ({describe_change(saved['data'], self.data.checksum())})")
         checkpoint.load_params_into(self.model.params)
         self.optimizer.load_state_dict(checkpoint.optim_state)
         self.batch_rng.bit_generator.state = saved["rng"]["batches"]

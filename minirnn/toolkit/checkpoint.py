@@ -196,3 +196,11 @@ class Checkpoint:
         for name, p in params.items():
             p[...] = stored[name]                     # in place: the optimizer holds these arrays
 
+
+def describe_change(then, now):
+    """What differs between two data fingerprints (the dicts of sizes and a crc32 that a job
+    stores, e.g. {"train_tokens": 9225, "valid_tokens": 487, "crc32": ...}), in words for
+    --resume's error: "train tokens 9,225 then, 9,300 now", or "the same sizes, other contents"."""
+    changed = [f"{key.replace('_', ' ')} {then[key]:,} then, {now.get(key, 0):,} now"
+               for key in then if key != "crc32" and then[key] != now.get(key)]
+    return "; ".join(changed) or "the same sizes, other contents"

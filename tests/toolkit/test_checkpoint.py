@@ -176,3 +176,10 @@ def test_another_kind_is_refused_naming_the_command_that_wrote_it(tmp_path):
                                          r"this needs a minirnn language model \(written by `minirnn train`\)"):
         Checkpoint(tmp_path / "ck.npz", kind="minirnn language model")
     assert Checkpoint(tmp_path / "ck.npz", kind="minirnn classifier").kind == "minirnn classifier"
+
+
+def test_describe_change_says_what_differs_in_words():
+    from minirnn.toolkit.checkpoint import describe_change
+    then = {"train_tokens": 9225, "valid_tokens": 487, "crc32": 1}
+    assert describe_change(then, {**then, "train_tokens": 9300}) == "train tokens 9,225 then, 9,300 now"
+    assert describe_change(then, {**then, "crc32": 2}) == "the same sizes, other contents"
