@@ -136,13 +136,22 @@ class Vocabulary:
         or a list of tokens) outside the vocabulary; "" when there are none. Words are
         shown without their leading space."""
         tokens = tokenize(text, self.level) if isinstance(text, str) else list(text)
-        unknown = sorted({token for token in tokens if token not in self.ids})
+        unknown = list(dict.fromkeys(token for token in tokens if token not in self.ids))   # in order
         if not unknown:
             return ""
         what = "character" if self.level == "char" else "word"
-        shown = ", ".join(repr(token.strip() or token) for token in unknown[:20])
+        shown = ", ".join(self._shown(token) for token in unknown[:20])
         more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
         return f"{counted(len(unknown), what)} not in the vocabulary: {shown}{more}"
+
+    def _shown(self, token):
+        """An unknown token as describe_unknown names it: a word without its leading space,
+        and, where only the spaced form is known (a prompt's first word), a hint saying so."""
+        if self.level != "word" or not token.strip():
+            return repr(token)
+        if not token.startswith(" ") and " " + token in self.ids:
+            return f"{token!r} (known only after a space, as ' {token}')"
+        return repr(token.strip())
 
     def __len__(self):
         return len(self.tokens)

@@ -217,3 +217,11 @@ def test_from_arrays_rejects_bad_arrays():
         Vocabulary.from_arrays({**good, "tokens": good["tokens"][1:]})
     with pytest.raises(ValueError, match="level must be one of"):
         Vocabulary.from_arrays({**good, "level": np.array("byte")})
+
+
+def test_unknown_tokens_are_named_in_the_prompt_s_order_with_the_spaced_form_hinted():
+    """A prompt's first word has no space before it; the text's words mostly do."""
+    vocab = Vocabulary.build("The cat saw the dog. The end.", "word")
+    assert vocab.describe_unknown("the zebra ate a cat") == (
+        "4 words not in the vocabulary: 'the' (known only after a space, as ' the'), 'zebra', 'ate', 'a'")
+    assert Vocabulary.build("abc", "char").describe_unknown("zyz") == "2 characters not in the vocabulary: 'z', 'y'"

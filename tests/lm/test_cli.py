@@ -141,7 +141,7 @@ def test_sample_errors_are_one_line(checkpoint, tmp_path, capsys):
     one_line_error(capsys, ["sample", "--checkpoint", str(tmp_path / "other.npz")],
                    "was not written by a minirnn command; this needs a minirnn language model (written by `minirnn train`)")
     one_line_error(capsys, ["sample", "--checkpoint", str(checkpoint), "--prompt", "Zeta!"],
-                   "2 characters not in the vocabulary: '!', 'Z'")
+                   "2 characters not in the vocabulary: 'Z', '!'")
 
 
 def nan_copy(checkpoint, path, name="head.W"):

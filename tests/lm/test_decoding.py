@@ -345,7 +345,7 @@ def test_word_level_generation():
 def test_prompt_with_unknown_characters_is_refused():
     vocab = char_vocab()
     model = TableModel(np.zeros((7, 7)))
-    message = "prompt has 2 characters not in the vocabulary: '!', 'é'"
+    message = "prompt has 2 characters not in the vocabulary: 'é', '!'"
     with pytest.raises(ValueError, match=message):
         generate(model, vocab, "hé hi!", 10)
     assert model.calls == []                              # refused before running the model
