@@ -52,8 +52,10 @@ class PlainAdam:
 
 # The optimizers to train with. The base's __init__ checks the hyperparameters each constructor
 # hands it and keeps each as an attribute: self.lr, self.momentum, ... (Adam's betas as
-# self.beta1 and self.beta2). running() maps the letters of update's running arrays to their
-# names in state_dict, torch's.
+# self.beta1 and self.beta2). Each class's running() names its running arrays by their letters
+# (m, v, G, ...), each mapped to its name in state_dict (torch's): the base creates one dict per
+# letter, self.m[name] = zeros like the parameter, counts self.t, and at every step calls
+# update(p, g, m=self.m[name], v=self.v[name], ...) on each parameter, the arrays by letter.
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum (heavy ball or Nesterov) and weight decay.

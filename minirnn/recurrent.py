@@ -79,8 +79,9 @@ class Recurrent:
         """W (in, G*N), H (N, G*N), b (G*N,) for G blocks: uniform in +-1/sqrt(N), as PyTorch.
 
         b is the sum of PyTorch's two biases, bias_ih + bias_hh (the cell only ever adds them).
-        Drawn in PyTorch's order and layout (G*N, in), then transposed, as minirnn always has,
-        so that a seed keeps its weights (NumPy's numbers, not torch's)."""
+        Drawn in PyTorch's layout (G*N, in) and then transposed: that order of draws is what
+        every minirnn version has used, so a given seed gives the same weights as ever (they
+        are NumPy's random numbers, not torch's)."""
         N, G = self.hidden_size, self.blocks
         bound = 1 / np.sqrt(N)
         uniform = lambda *shape: self.rng.uniform(-bound, bound, shape)

@@ -111,6 +111,71 @@ def sample(model, logits, state, length, temperature=1.0, top_k=None, top_p=None
     return np.array(written, dtype=np.int64)
 
 
+def next_token(logits, *, temperature=1.0, top_k=None, top_p=None, rng=None, forbidden_ids=()):
+    """Choose the next token from logits (V,) -> an int, or from logits (B, V) -> ids (B,) int64.
+
+    temperature   0 for greedy (argmax), > 0 to sample from softmax(logits / temperature)
+    top_k         None for all tokens, or an int >= 1: only the k likeliest can be drawn
+                  (k larger than V means all; among equal logits the lower id wins)
+    top_p         None (or 1) for all tokens, or a number in (0, 1]: only the nucleus of
+                  the tempered (and top-k) distribution can be drawn (``nucleus``)
+    rng           a numpy Generator, needed when sampling; None means a fresh, unseeded one
+    forbidden_ids ids never returned, whatever their logits
+    Greedy ignores top_k and top_p: the likeliest token is always kept.
+    Raises ValueError or TypeError naming the argument that is out of range.
+    """
+    # The idea, for one row:   greedy: argmax z;   else  probs = softmax(z / T),
+    #                          token = rng.choice(V, p=probs),  after top-k / top-p zero some probs.
+    # Below, the same for a batch of rows, never drawing an id whose probability is 0.
+    z, forbidden = _check_next_token(logits, temperature, top_k, top_p, rng, forbidden_ids)   # z (B, V), a copy
+    B, V = z.shape
+    z[:, forbidden] = -np.inf                                 # probability exactly 0
+    if not np.isfinite(z.max(axis=1)).all():
+        raise ValueError("next_token: in some row every allowed id has logit -inf, "
+                         "nothing can be chosen")
+    if temperature == 0:
+        return _one_or_many(z.argmax(axis=1), logits)         # (B,) greedy
+    # temperature: z / T. Subtract the max first, so that the exponents are <= 0 and exp
+    # cannot overflow even for a tiny T; divide in float64, where T = 1e-300 is not 0.
+    with np.errstate(over="ignore"):
+        scaled = (z - z.max(axis=1, keepdims=True)).astype(np.float64) / temperature   # (B, V) <= 0
+    if top_k is not None and top_k < V:                       # top-k: the k likeliest stay
+        ranked = np.argsort(-z, axis=1, kind="stable")        # (B, V) likeliest first, ties by id;
+        np.put_along_axis(scaled, ranked[:, top_k:], -np.inf, axis=1)   # z ranks as z / T does
+    if top_p is not None and top_p < 1:                       # top-p: the nucleus stays
+        scaled[~nucleus(scaled, top_p)] = -np.inf
+
+    # The draw, for one row:  probs = softmax(scaled); token = rng.choice(V, p=probs).
+    # Written out below so that a whole batch is drawn at once and an id of weight exactly 0
+    # can never come out: draw u * total in [0, total) and take the first id whose
+    # cumulative weight exceeds it (an id of weight 0 adds nothing to the running sum).
+    rng = np.random.default_rng() if rng is None else rng
+    weights = np.exp(scaled)                                  # (B, V) unnormalised softmax
+    cumulative = np.cumsum(weights, axis=1)                   # (B, V)
+    thresholds = rng.random(B) * cumulative[:, -1]            # (B,)
+    chosen = (cumulative <= thresholds[:, None]).sum(axis=1)  # (B,) ids
+    return _one_or_many(chosen, logits)
+
+
+def nucleus(logits, p):
+    """Which tokens top-p sampling keeps: a bool mask (B, V) of logits (B, V), for p in (0, 1].
+
+    The nucleus of a row is the smallest set of its likeliest tokens whose probabilities,
+    softmax(logits), add up to at least p: rank the tokens by probability, equal
+    probabilities lower id first (a stable sort, so the cut is deterministic), and keep
+    every token until the running sum reaches p. The likeliest token is always kept.
+    """
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)                 # (B, V) softmax
+    ranked = np.argsort(-probs, axis=1, kind="stable")        # (B, V) likeliest first, ties by id
+    cumulative = np.cumsum(np.take_along_axis(probs, ranked, axis=1), axis=1)   # (B, V) running sums
+    kept = np.ones_like(cumulative, dtype=bool)
+    kept[:, 1:] = cumulative[:, :-1] < p                      # kept while the sum before it is below p
+    mask = np.empty_like(kept)
+    np.put_along_axis(mask, ranked, kept, axis=1)             # back from rank order to id order
+    return mask
+
+
 def beam_search(model, logits, state, length, beam_size, length_penalty=0.0, stop_at_eos=True):
     """Find a likely text of up to ``length`` tokens, keeping the ``beam_size`` likeliest beams.
 
@@ -180,68 +245,6 @@ def beam_search(model, logits, state, length, beam_size, length_penalty=0.0, sto
 def _rows(state, rows):
     """The state of the sequences ``rows`` (b,): the batch is axis 1 of each state array."""
     return tuple(part[:, rows] for part in state) if isinstance(state, tuple) else state[:, rows]
-
-
-def next_token(logits, *, temperature=1.0, top_k=None, top_p=None, rng=None, forbidden_ids=()):
-    """Choose the next token from logits (V,) -> an int, or from logits (B, V) -> ids (B,) int64.
-
-    temperature   0 for greedy (argmax), > 0 to sample from softmax(logits / temperature)
-    top_k         None for all tokens, or an int >= 1: only the k likeliest can be drawn
-                  (k larger than V means all; among equal logits the lower id wins)
-    top_p         None (or 1) for all tokens, or a number in (0, 1]: only the nucleus of
-                  the tempered (and top-k) distribution can be drawn (``nucleus``)
-    rng           a numpy Generator, needed when sampling; None means a fresh, unseeded one
-    forbidden_ids ids never returned, whatever their logits
-    Greedy ignores top_k and top_p: the likeliest token is always kept.
-    Raises ValueError or TypeError naming the argument that is out of range.
-    """
-    z, forbidden = _check_next_token(logits, temperature, top_k, top_p, rng, forbidden_ids)   # z (B, V), a copy
-    B, V = z.shape
-    z[:, forbidden] = -np.inf                                 # probability exactly 0
-    if not np.isfinite(z.max(axis=1)).all():
-        raise ValueError("next_token: in some row every allowed id has logit -inf, "
-                         "nothing can be chosen")
-    if temperature == 0:
-        return _one_or_many(z.argmax(axis=1), logits)         # (B,) greedy
-    # temperature: z / T. Subtract the max first, so that the exponents are <= 0 and exp
-    # cannot overflow even for a tiny T; divide in float64, where T = 1e-300 is not 0.
-    with np.errstate(over="ignore"):
-        scaled = (z - z.max(axis=1, keepdims=True)).astype(np.float64) / temperature   # (B, V) <= 0
-    if top_k is not None and top_k < V:                       # top-k: the k likeliest stay
-        ranked = np.argsort(-z, axis=1, kind="stable")        # (B, V) likeliest first (z's order is
-        np.put_along_axis(scaled, ranked[:, top_k:], -np.inf, axis=1)   # z / T's), ties by id
-    if top_p is not None and top_p < 1:                       # top-p: the nucleus stays
-        scaled[~nucleus(scaled, top_p)] = -np.inf
-
-    # The draw, for one row:  probs = softmax(scaled); token = rng.choice(V, p=probs).
-    # Written out below so that a whole batch is drawn at once and an id of weight exactly 0
-    # can never come out: draw u * total in [0, total) and take the first id whose
-    # cumulative weight exceeds it (an id of weight 0 adds nothing to the running sum).
-    rng = np.random.default_rng() if rng is None else rng
-    weights = np.exp(scaled)                                  # (B, V) unnormalised softmax
-    cumulative = np.cumsum(weights, axis=1)                   # (B, V)
-    thresholds = rng.random(B) * cumulative[:, -1]            # (B,)
-    chosen = (cumulative <= thresholds[:, None]).sum(axis=1)  # (B,) ids
-    return _one_or_many(chosen, logits)
-
-
-def nucleus(logits, p):
-    """Which tokens top-p sampling keeps: a bool mask (B, V) of logits (B, V), for p in (0, 1].
-
-    The nucleus of a row is the smallest set of its likeliest tokens whose probabilities,
-    softmax(logits), add up to at least p: rank the tokens by probability, equal
-    probabilities lower id first (a stable sort, so the cut is deterministic), and keep
-    every token until the running sum reaches p. The likeliest token is always kept.
-    """
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)                 # (B, V) softmax
-    ranked = np.argsort(-probs, axis=1, kind="stable")        # (B, V) likeliest first, ties by id
-    cumulative = np.cumsum(np.take_along_axis(probs, ranked, axis=1), axis=1)   # (B, V) running sums
-    kept = np.ones_like(cumulative, dtype=bool)
-    kept[:, 1:] = cumulative[:, :-1] < p                      # kept while the sum before it is below p
-    mask = np.empty_like(kept)
-    np.put_along_axis(mask, ranked, kept, axis=1)             # back from rank order to id order
-    return mask
 
 
 def _one_or_many(chosen, logits):

@@ -19,9 +19,16 @@ backward returns, is thrown away, so nothing flows into the previous window:
     x, y, first = lane_windows(train, T, B, step)     the step-th window of every lane
     logits, state = model.forward(x, None if first else state)
 
-The loop around the step (the budget, the progress, Ctrl-C, when to validate, keeping the
-best checkpoint, and the one rule for a diverging run) is minirnn/toolkit/training.py,
-shared with `minirnn classify train`; this file holds what is the language model's own.
+The loop around the step is minirnn/toolkit/training.py, shared with `minirnn classify
+train`; this file holds what is the language model's own (train_step, validate, save):
+
+    while the step or time budget lasts:
+        loss = train_step()                               the step above
+        every --eval-every steps, and once at the end:
+            figures = validate()                          the validation loss
+            save() if it is the best so far               the checkpoint
+    a NaN or inf, or a validation loss above 20 ln V nats: stop ("training diverged")
+    Ctrl-C: stop after the step, keep the best checkpoint, exit status 130
 
 Every ``--eval-every`` steps, and once at the end: the validation loss in nats and bits
 per token on a fixed slice of the validation text, a short sample, and the checkpoint,
@@ -85,6 +92,32 @@ class TrainingRun(TrainingLoop):
         self.valid_ids = data.valid[:settings["valid_tokens"]]
         self.carried = None                         # --carry-state: the state the last window ended in
 
+    # ---- the step and the validation; the loop is minirnn/toolkit/training.py ----
+
+    def train_step(self):
+        """One minibatch: forward, loss, backward, clip, Adam. Returns (loss in nats, tokens)."""
+        s = self.settings
+        if s["carry_state"]:                                      # truncated BPTT, state carried
+            x, y, first = lane_windows(self.data.train, s["nchars"], s["batch_size"], self.step)
+            logits, state = self.model.forward(x, None if first else self.carried)   # (T, B, V)
+        else:                                                     # every window from zeros
+            x, y = random_windows(self.data.train, s["nchars"], s["batch_size"], self.batch_rng)
+            logits, state = self.model.forward(x)                 # (T, B, V)
+        loss, dlogits = softmax_cross_entropy(logits, y)
+        self.model.backward(dlogits)                              # stops at the window's first step
+        clip_grad_norm(self.model.grads, s["clip"])               # refuses a NaN or inf gradient
+        self.optimizer.step(self.model.grads)                     # refuses to write NaN or inf
+        self.carried = state
+        self.step += 1
+        return loss, x.size
+
+    def validate(self):
+        """The validation loss in nats per token, on the fixed slice of the validation text."""
+        return {"valid_loss": evaluate(self.model, self.valid_ids, self.settings["nchars"], EVAL_LANES),
+                "seconds": round(self.seconds, 3)}
+
+    # ---- starting, resuming and logging a run ----
+
     @classmethod
     def start(cls, settings, checkpoint=None, backend="numba"):
         """A new run from ``settings``, or the run saved in ``checkpoint``, continued."""
@@ -128,25 +161,6 @@ class TrainingRun(TrainingLoop):
             parts = tuple(checkpoint.carried[name] for name in names)
             self.carried = parts if len(parts) > 1 else parts[0]
 
-    # ---- the step and the validation; the loop is minirnn/toolkit/training.py ----
-
-    def train_step(self):
-        """One minibatch: forward, loss, backward, clip, Adam. Returns (loss in nats, tokens)."""
-        s = self.settings
-        if s["carry_state"]:                                      # truncated BPTT, state carried
-            x, y, first = lane_windows(self.data.train, s["nchars"], s["batch_size"], self.step)
-            logits, state = self.model.forward(x, None if first else self.carried)   # (T, B, V)
-        else:                                                     # every window from zeros
-            x, y = random_windows(self.data.train, s["nchars"], s["batch_size"], self.batch_rng)
-            logits, state = self.model.forward(x)                 # (T, B, V)
-        loss, dlogits = softmax_cross_entropy(logits, y)
-        self.model.backward(dlogits)                              # stops at the window's first step
-        clip_grad_norm(self.model.grads, s["clip"])               # refuses a NaN or inf gradient
-        self.optimizer.step(self.model.grads)                     # refuses to write NaN or inf
-        self.carried = state
-        self.step += 1
-        return loss, x.size
-
     def train(self, out, progress):
         """Train until the step or time budget is spent, validating on the way."""
         s = self.settings
@@ -156,11 +170,6 @@ class TrainingRun(TrainingLoop):
             print(f"trained {counted(session.steps, 'step')} in {session.seconds:.1f} s "
                   f"({session.examples / max(session.seconds, 1e-9):,.0f} tokens/s); "
                   f"validation took {session.validation_seconds:.1f} s each")
-
-    def validate(self):
-        """The validation loss in nats per token, on the fixed slice of the validation text."""
-        return {"valid_loss": evaluate(self.model, self.valid_ids, self.settings["nchars"], EVAL_LANES),
-                "seconds": round(self.seconds, 3)}
 
     def report(self, record, saved):
         """The log of a validation: the losses in bits per token, and a short sample."""

@@ -400,8 +400,10 @@ def test_carry_state_refuses_a_text_too_short_for_its_lanes(tmp_path, capsys):
     path.write_text("The cat. " * 140, encoding="utf-8")
     argv = ["train", "--text", str(path), "--out", str(tmp_path / "lm.npz"), *SMALL, "--carry-state",
             "--batch-size", "64", "--nchars", "32", "--steps", "2", "--valid-tokens", "10"]
+    from minirnn.lm.corpus import file_corpus
+    tokens = len(file_corpus(path).train[0]) + 1                          # its characters and <eos>
     one_line_error(capsys, argv, "--carry-state reads the training text in --batch-size 64 lanes",
-                   "but it has only 1,198 tokens")
+                   f"but it has only {tokens:,} tokens")
 
 
 def test_a_huge_learning_rate_diverges_with_one_friendly_line(text_file, tmp_path, capsys):
