@@ -124,7 +124,7 @@ def _check_gradcheck_options(args):
     if args.plot and not args.sweep_eps:
         raise ValueError("--plot draws the eps sweep: add --sweep-eps")
     if args.plot:
-        check_writable(args.plot, f"--plot {args.plot!r}")
+        check_writable(args.plot, f"--plot {args.plot!r}", example="sweep.png")
     if args.sweep_eps and args.dtype == "float32":
         raise ValueError("--sweep-eps measures float64 and float32 both: leave out --dtype")
 

@@ -35,7 +35,8 @@ def predict_command(args):
     if args.out is not None:
         if args.data is None:
             raise ValueError("--out writes the predictions for --data FILE: add --data, or leave out --out")
-        check_writable(args.out, f"--out {args.out!r}")
+        check_writable(args.out, f"--out {args.out!r}", inputs=[("--data", args.data), ("--checkpoint", args.checkpoint)],
+                       example="predictions.csv")
     with blas_threads(1):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]

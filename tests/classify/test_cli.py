@@ -322,3 +322,40 @@ def test_standard_input_that_is_not_its_encoding_names_the_line(run):
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr == (b"minirnn classify: error: standard input, line 2: byte 0xe9 "
                            b"(at byte offset 15) is not utf-8 text\n")
+
+
+def test_an_output_that_is_an_input_file_is_refused_before_the_work(run, tmp_path, capsys):
+    """`predict --data ok.csv --out ok.csv` once replaced the data with its predictions, and
+    `train --train victim.csv --out victim.csv` the text with a checkpoint."""
+    victim = write_csv(tmp_path / "victim.csv", labelled_rows(20, 0))
+    before = victim.read_bytes()
+    ckpt, v = str(run["checkpoint"]), str(victim)
+    derived = write_csv(tmp_path / "x-confusion.png", labelled_rows(20, 0))
+    for argv, message in [
+        (["predict", "--checkpoint", ckpt, "--data", v, "--out", v], f"--out {v!r} is the input file --data"),
+        (["predict", "--checkpoint", ckpt, "--data", v, "--out", ckpt], "is the input file --checkpoint"),
+        (["evaluate", "--checkpoint", ckpt, "--data", v, "--plot", v], f"--plot {v!r} is the input file --data"),
+        (["train", "--train", v, "--out", v], f"--out {v!r} is the input file --train"),
+        (["train", "--train", str(run["train"]), "--test", v, "--out", v], "is the input file --test"),
+        (["train", "--train", str(derived), "--out", str(tmp_path / "x.npz")],    # x-confusion.png
+         f"the confusion matrix {str(derived)!r} (named after --out) is the input file --train"),
+    ]:
+        assert main(["classify", *argv]) == 2, argv
+        captured = capsys.readouterr()
+        assert message in captured.err and captured.out == "", (argv, captured)
+        assert len(captured.err.strip().splitlines()) == 1
+    assert victim.read_bytes() == before
+
+
+def test_empty_and_directory_outputs_are_named_as_given(run, tmp_path, capsys):
+    ckpt, test = str(run["checkpoint"]), str(run["test"])
+    for argv, message in [
+        (["dataset", "--out", ""], "--out '' is an empty name"),
+        (["predict", "--checkpoint", ckpt, "--data", test, "--out", ""], "--out '' is an empty name"),
+        (["predict", "--checkpoint", ckpt, "--data", test, "--out", str(tmp_path)], "predictions.csv"),
+        (["evaluate", "--checkpoint", ckpt, "--data", test, "--plot", str(tmp_path)], "confusion.png"),
+    ]:
+        assert main(["classify", *argv]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "checkpoint.npz" not in err, err
+    assert os.listdir(tmp_path) == []
