@@ -127,7 +127,8 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     quotes = layout.quotes or ("none" if sep == "\t" else "csv")
     if quotes not in ("csv", "none"):
         raise DataError(f"{path}: quotes must be 'csv' or 'none', got {quotes!r}")
-    records = _records(path, read_text(path), sep, quotes)   # [(line, fields)]
+    rows = "rows of labelled text" if need_labels else "rows of text"      # for the messages
+    records = _records(path, read_text(path, rows), sep, quotes, rows)     # [(line, fields)]
     hint = _delimiter_hint(records[0][1], sep)       # a TSV named .csv, say
     header = None
     if layout.header:
@@ -168,14 +169,15 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     return LabelledText(texts, labels, lines, path)
 
 
-def read_text(path):
-    """The file's text (UTF-8, or UTF-16 with its byte-order mark), or a DataError."""
+def read_text(path, expected="rows of labelled text"):
+    """The file's text (UTF-8, or UTF-16 with its byte-order mark), or a DataError.
+    expected: what the file should hold, for the message on an empty one."""
     try:
         text = textfile.read_text(path, expected="a CSV or TSV file")
     except ValueError as error:
         raise DataError(str(error)) from None
     if not text.strip():
-        raise DataError(f"{path}: is empty, expected rows of labelled text")
+        raise DataError(f"{path}: is empty, expected {expected}")
     return text
 
 
@@ -187,7 +189,7 @@ def read_class_names(path):
     after the last name are ignored) and for repeated names.
     """
     try:
-        names = [line.strip() for line in read_text(path).rstrip().splitlines()]
+        names = [line.strip() for line in read_text(path, "class names, one per line").rstrip().splitlines()]
     except DataError as error:
         raise DataError(f"--class-names: {error}") from None
     blank = [k + 1 for k, name in enumerate(names) if not name]
@@ -335,7 +337,7 @@ def subset(data, index):
 
 # ---- helpers for the messages ----
 
-def _records(path, text, sep, quotes):
+def _records(path, text, sep, quotes, expected="rows of labelled text"):
     """Every row of the file as (the line it starts on, its fields); blank lines skipped.
 
     quotes "csv": quotes group fields (strictly: a quote that closes a field must end it);
@@ -361,7 +363,7 @@ def _records(path, text, sep, quotes):
                         f"field, opened on line {opened}, must end at its closing quote. "
                         f"{_QUOTE_HELP}") from None
     if not records:
-        raise DataError(f"{path}: holds only blank lines, expected rows of labelled text")
+        raise DataError(f"{path}: holds only blank lines, expected {expected}")
     if quotes == "csv":
         _warn_of_swallowed_rows(path, records, sep)
     return records

@@ -353,6 +353,7 @@ def test_empty_and_directory_outputs_are_named_as_given(run, tmp_path, capsys):
     ckpt, test = str(run["checkpoint"]), str(run["test"])
     for argv, message in [
         (["dataset", "--out", ""], "--out '' is an empty name"),
+        (["train", "--train", str(run["train"]), "--out", ""], "--out '' is an empty name"),
         (["predict", "--checkpoint", ckpt, "--data", test, "--out", ""], "--out '' is an empty name"),
         (["predict", "--checkpoint", ckpt, "--data", test, "--out", str(tmp_path)], "predictions.csv"),
         (["evaluate", "--checkpoint", ckpt, "--data", test, "--plot", str(tmp_path)], "confusion.png"),

@@ -338,3 +338,16 @@ def test_a_label_with_a_leading_zero_is_no_class_number(tmp_path):
     write(tmp_path, "t.csv", "1,a cat\n1,a dog\n")
     with pytest.raises(DataError, match=r"every row has the label 1 \('animals' in --class-names\)"):
         read_splits(train, layout=Layout(header=False), class_names=names)
+
+
+def test_an_empty_file_names_what_it_should_hold(tmp_path):
+    """`classify predict --data empty.csv` once asked for labelled text."""
+    for content in ("", "\n\n"):
+        path = write(tmp_path, "empty.csv", content)
+        with pytest.raises(DataError, match=r"empty.csv: .*expected rows of text$"):
+            read_labelled_file(path, need_labels=False)
+        with pytest.raises(DataError, match=r"expected rows of labelled text$"):
+            read_labelled_file(path)
+    names = write(tmp_path, "classes.txt", "\n")
+    with pytest.raises(DataError, match=r"--class-names: .*classes.txt: is empty, expected class names"):
+        read_splits(write(tmp_path, "t.csv", "1,a\n2,b\n"), layout=Layout(header=False), class_names=names)
