@@ -9,7 +9,9 @@ so it fits wherever the real name does.
 
 A command checks every file it will write, the ones whose names it derives included
 (``checkpoint-loss.png`` beside ``checkpoint.npz``), with ``check_writable`` before it
-starts: a bad name is refused in a second, not after an hour of training.
+starts: a bad name is refused in a second, not after an hour of training. It refuses,
+too, an output that is one of the command's input files (``--out ok.csv`` with ``--data
+ok.csv``), which atomic writing would otherwise replace whole: the data lost.
 """
 import os
 import tempfile
