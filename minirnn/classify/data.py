@@ -134,7 +134,9 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     if layout.header:
         (_, header), records = records[0], records[1:]
         header = [name.strip() for name in header]
-        repeated = sorted({name for name in header if header.count(name) > 1})
+        # a name twice would make --text-columns NAME ambiguous; unnamed columns (a spreadsheet's
+        # trailing commas) cannot be chosen by name, so they may be many
+        repeated = sorted({name for name in header if name and header.count(name) > 1})
         if repeated:
             raise DataError(f"{path}, line 1 (the header): the column names {_names(repeated)} are repeated; "
                             f"each column needs a name of its own")

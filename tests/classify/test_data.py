@@ -315,6 +315,12 @@ def test_extra_fields_repeated_columns_are_errors(tmp_path, content, layout, mes
         read_labelled_file(path, layout, need_labels=False)       # prediction reads them the same way
 
 
+def test_unnamed_columns_are_no_repeated_names(tmp_path):
+    """A spreadsheet's trailing commas give a header of empty names: not ambiguous, read."""
+    path = write(tmp_path, "a.csv", "label,text,,\na,cat dog,,\nb,car,,\n")
+    assert read_labelled_file(path).texts == ["cat dog", "car"]
+
+
 def test_a_blank_line_in_the_class_names_is_an_error_not_a_shift(tmp_path):
     """`x\\n\\ny\\n` once gave label 2 the name 'y'."""
     names = write(tmp_path, "classes.txt", "x\n\ny\n")
