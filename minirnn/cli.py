@@ -124,7 +124,8 @@ def _check_gradcheck_options(args):
     if args.plot and not args.sweep_eps:
         raise ValueError("--plot draws the eps sweep: add --sweep-eps")
     if args.plot:
-        check_writable(args.plot, f"--plot {args.plot!r}")
+        cell_file = (args.custom_cell or "").rpartition(":")[0] or None       # FILE.py of --cell FILE.py:NAME
+        check_writable(args.plot, f"--plot {args.plot!r}", inputs=[("--cell", cell_file)], example="sweep.png")
     if args.sweep_eps and args.dtype == "float32":
         raise ValueError("--sweep-eps measures float64 and float32 both: leave out --dtype")
 

@@ -185,3 +185,14 @@ def test_a_cell_of_your_own_runs_on_numpy_only(tmp_path, capsys):
     assert "a cell of your own runs on the NumPy loop only" in capsys.readouterr().err
     assert main(["gradcheck", "lstm", "--cell", f"{tmp_path}/mycells.py:Tanh"]) == 2
     assert "give either lstm or --cell" in capsys.readouterr().err
+
+
+def test_a_plot_over_the_cell_file_or_a_folder_is_refused_naming_both(tmp_path, capsys):
+    """--plot mycells.py with --cell mycells.py:Tanh would replace the user's cell with a PNG."""
+    cell = tmp_path / "mycells.py"
+    cell.write_text("# a cell of my own\n", encoding="utf-8")
+    assert main(["gradcheck", "--cell", f"{cell}:Tanh", "--sweep-eps", "--plot", str(cell)]) == 2
+    assert f"--plot {str(cell)!r} is the input file --cell" in capsys.readouterr().err
+    assert cell.read_text(encoding="utf-8") == "# a cell of my own\n"
+    assert main(["gradcheck", "lstm", "--sweep-eps", "--plot", str(tmp_path)]) == 2
+    assert "sweep.png" in capsys.readouterr().err

@@ -25,9 +25,11 @@ may hold such lines too, so it is not an error).
 Columns are chosen by name (with a header, the default: columns ``label`` and ``text``)
 or by 1-based number (``"1"``, ``"3"``); without a header the label is column 1 and the
 text every other column unless told. Several text columns are joined with a space, as
-AG News's title and description are. Labels are strings as written (surrounding spaces
-cut); with ``class_names`` (AG News's classes.txt, one name per line) an integer label k
-is the k-th name.
+AG News's title and description are. No field is dropped: a row with more fields than
+the header (or, without one, than the first row) is an error, as is a header naming a
+column twice. Labels are strings as written (surrounding spaces cut); with
+``class_names`` (AG News's classes.txt, one name per line, no blank line between names)
+an integer label k, written without leading zeros, is the k-th name.
 
 The classes, and so the class ids a checkpoint stores, come in one documented order that
 depends on the labels alone (never on Python's hash seed): when every label is a plain
@@ -56,7 +58,8 @@ from minirnn.toolkit.validate import counted
 UNKNOWN = -1                   # the label id of a row whose label the training file never had
 VALID_FRACTION = 0.1           # without a validation file, this share of the training file
 INTEGER = re.compile(r"0|-?[1-9][0-9]*")          # an integer label as Python writes one
-NUMBER = re.compile(r"[0-9]+")                    # a column or class number: ASCII digits only
+NUMBER = re.compile(r"[0-9]+")                    # a column number: ASCII digits only
+CLASS_NUMBER = re.compile(r"[1-9][0-9]*")         # a label under class_names: "01" is not "1"
 FIELD_LIMIT_MAX = 2**31 - 1                       # the largest csv.field_size_limit on every
                                                   # platform (a C long: 32 bits on Windows)
 
@@ -113,8 +116,9 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     class_names   None, or a list of names: an integer label k (1-based) becomes names[k-1]
     need_labels   False to read only the text (prediction): the label column may be absent
     Raises DataError for a missing, empty or non-UTF-8 file, a bad ``sep``, a quote that
-    never closes or closes mid-field, a header without the named columns, a row with too
-    few fields, an empty text or label, and a label that is not a class number of
+    never closes or closes mid-field, a header without the named columns or with a name
+    twice, a text column named twice, a row with too few fields or with more than the
+    header (the first row, without one), an empty text or label, and a label that is not a class number of
     ``class_names``; each message names the file and the line. Warns (DataWarning) of a
     quoted field that swallows lines that look like rows.
     """
@@ -123,12 +127,19 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     quotes = layout.quotes or ("none" if sep == "\t" else "csv")
     if quotes not in ("csv", "none"):
         raise DataError(f"{path}: quotes must be 'csv' or 'none', got {quotes!r}")
-    records = _records(path, read_text(path), sep, quotes)   # [(line, fields)]
+    rows = "rows of labelled text" if need_labels else "rows of text"      # for the messages
+    records = _records(path, read_text(path, rows), sep, quotes, rows)     # [(line, fields)]
     hint = _delimiter_hint(records[0][1], sep)       # a TSV named .csv, say
     header = None
     if layout.header:
         (_, header), records = records[0], records[1:]
         header = [name.strip() for name in header]
+        # a name twice would make --text-columns NAME ambiguous; unnamed columns (a spreadsheet's
+        # trailing commas) cannot be chosen by name, so they may be many
+        repeated = sorted({name for name in header if name and header.count(name) > 1})
+        if repeated:
+            raise DataError(f"{path}, line 1 (the header): the column names {_names(repeated)} are repeated; "
+                            f"each column needs a name of its own")
     if not records:
         raise DataError(f"{path}: no rows of data" + (" after the header" if header else ""))
     try:
@@ -136,8 +147,16 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     except DataError as error:
         raise DataError(f"{error}{hint}") from None
     needed = max(text_at + ([label_at] if need_labels else [])) + 1
+    # a row longer than the header (or than the first row, without one) would lose its extra
+    # fields: a text holding an unquoted delimiter, say, would be cut at it
+    width, against = (len(header), "the header") if header is not None else (len(records[0][1]), "line "
+                                                                             f"{records[0][0]}")
     texts, labels, lines = [], [], []
     for line, row in records:
+        if len(row) > width:
+            raise DataError(f"{path}, line {line}: {counted(len(row), 'field')}, but {against} has {width}; "
+                            f"a field that holds the delimiter {sep!r} must be quoted (\"...\"), or give "
+                            f"the right --sep")
         if len(row) < needed:
             raise DataError(f"{path}, line {line}: {counted(len(row), 'field')}, expected at least "
                             f"{needed} ({_describe(text_at, label_at if need_labels else None)}){hint}")
@@ -152,23 +171,36 @@ def read_labelled_file(path, layout=Layout(), class_names=None, need_labels=True
     return LabelledText(texts, labels, lines, path)
 
 
-def read_text(path):
-    """The file's text (UTF-8, or UTF-16 with its byte-order mark), or a DataError."""
+def read_text(path, expected="rows of labelled text"):
+    """The file's text (UTF-8, or UTF-16 with its byte-order mark), or a DataError.
+    expected: what the file should hold, for the message on an empty one."""
     try:
         text = textfile.read_text(path, expected="a CSV or TSV file")
     except ValueError as error:
         raise DataError(str(error)) from None
     if not text.strip():
-        raise DataError(f"{path}: is empty, expected rows of labelled text")
+        raise DataError(f"{path}: is empty, expected {expected}")
     return text
 
 
 def read_class_names(path):
-    """A classes file (one class name per line, blank lines ignored) -> list of names."""
-    names = [line.strip() for line in read_text(path).splitlines() if line.strip()]
+    """A classes file (one class name per line: line k names label k) -> list of names.
+
+    Raises DataError naming --class-names, the file and the line for a blank line before
+    the last name (it would shift every later name onto the wrong label; blank lines
+    after the last name are ignored) and for repeated names.
+    """
+    try:
+        names = [line.strip() for line in read_text(path, "class names, one per line").rstrip().splitlines()]
+    except DataError as error:
+        raise DataError(f"--class-names: {error}") from None
+    blank = [k + 1 for k, name in enumerate(names) if not name]
+    if blank:
+        raise DataError(f"--class-names {path}, line {blank[0]}: the line is blank, expected the name of "
+                        f"label {blank[0]} (line k names label k)")
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise DataError(f"{path}: class names must be distinct, repeated: {', '.join(repeated)}")
+        raise DataError(f"--class-names {path}: class names must be distinct, repeated: {', '.join(repeated)}")
     return names
 
 
@@ -208,7 +240,7 @@ def read_splits(train, valid=None, test=None, layout=Layout(), class_names=None,
     whole = read_labelled_file(train, layout, names)
     classes = label_classes(whole.labels, names)
     ids, _ = label_ids(whole, classes)
-    check_classes(whole, ids, classes)
+    check_classes(whole, ids, classes, named=names is not None)
     splits = {}
     if valid is None:
         kept, held = stratified_split(ids, VALID_FRACTION, seed)
@@ -265,12 +297,14 @@ def label_ids(data, classes, ignore_unknown=False, training_file=None):
     return ids, int(unknown.size)
 
 
-def check_classes(data, ids, classes):
-    """Refuse a training file with fewer than 2 classes."""
+def check_classes(data, ids, classes, named=False):
+    """Refuse a training file with fewer than 2 classes. named: the classes are the names
+    of a --class-names file, so the label the file holds is the class's number."""
     present = np.unique(ids[ids != UNKNOWN])
     if present.size < 2:
-        only = classes[present[0]] if present.size else None
-        raise DataError(f"{data.path}: every row has the label {only!r}; a classifier needs rows "
+        only = None if not present.size else (f"{present[0] + 1} ({classes[present[0]]!r} in --class-names)"
+                                              if named else repr(classes[present[0]]))
+        raise DataError(f"{data.path}: every row has the label {only}; a classifier needs rows "
                         f"of at least 2 classes")
 
 
@@ -305,7 +339,7 @@ def subset(data, index):
 
 # ---- helpers for the messages ----
 
-def _records(path, text, sep, quotes):
+def _records(path, text, sep, quotes, expected="rows of labelled text"):
     """Every row of the file as (the line it starts on, its fields); blank lines skipped.
 
     quotes "csv": quotes group fields (strictly: a quote that closes a field must end it);
@@ -331,7 +365,7 @@ def _records(path, text, sep, quotes):
                         f"field, opened on line {opened}, must end at its closing quote. "
                         f"{_QUOTE_HELP}") from None
     if not records:
-        raise DataError(f"{path}: holds only blank lines, expected rows of labelled text")
+        raise DataError(f"{path}: holds only blank lines, expected {expected}")
     if quotes == "csv":
         _warn_of_swallowed_rows(path, records, sep)
     return records
@@ -408,6 +442,10 @@ def _columns(path, layout, header, width, need_labels):
         text_at = [_column(spec, header) for spec in specs]
     except DataError as error:
         raise DataError(f"{where}: --text-columns: {error}") from None
+    twice = sorted({i + 1 for i in text_at if text_at.count(i) > 1})
+    if twice:
+        raise DataError(f"{where}: --text-columns {' '.join(map(str, specs))} names column "
+                        f"{', '.join(map(str, twice))} more than once; give each text column once")
     if label_at in text_at and need_labels:
         raise DataError(f"{path}: column {label_at + 1} cannot be both the label and a text column")
     return label_at, text_at
@@ -436,9 +474,10 @@ def _label(path, line, label, class_names):
         raise DataError(f"{path}, line {line}: the label is empty; every row needs a label")
     if class_names is None:
         return label
-    if not NUMBER.fullmatch(label) or not 1 <= int(label) <= len(class_names):
+    if not CLASS_NUMBER.fullmatch(label) or int(label) > len(class_names):
         raise DataError(f"{path}, line {line}: label {label!r} is not a class number 1..{len(class_names)} "
-                        f"of the --class-names file (line k of it names label k)")
+                        f"as written without leading zeros, of the --class-names file (line k of it names "
+                        f"label k)")
     return class_names[int(label) - 1]
 
 

@@ -145,7 +145,8 @@ def evaluate_command(args):
     plot = None
     if args.plot != "none" and not args.json:        # a bad --plot is refused before the work
         plot = args.plot or str(confusion_plot_path(args.checkpoint))
-        check_writable(plot, f"--plot {plot!r}" if args.plot else f"the confusion matrix's file {plot!r}")
+        check_writable(plot, f"--plot {plot!r}" if args.plot else f"the confusion matrix's file {plot!r}",
+                       inputs=[("--data", args.data), ("--checkpoint", args.checkpoint)], example="confusion.png")
     with blas_threads(1):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]

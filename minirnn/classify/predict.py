@@ -4,8 +4,11 @@
 
 Texts come from ``--text`` (repeatable), from the text columns of a CSV/TSV file
 (``--data``; read with the layout the model was trained with unless told otherwise; the
-label column may be absent), or one per line from standard input. For ``--text`` and
-standard input each text gets one line: the predicted class, its probability, the text.
+label column may be absent), or one per line from standard input (read and checked as a
+file is: UTF-8, or UTF-16/32 with its mark; a blank line is an error naming it, so that
+output line k is always input line k). For ``--text`` and standard input each text gets
+one line of three tab-separated fields: the predicted class, its probability, the text
+(a backslash, tab, line break in it written \\\\, \\t, \\n).
 For ``--data`` the result is a CSV file (``--out``, or standard output) with one row per
 document: the line it starts on, the predicted class, one column ``p(<class>)`` per
 class, and the text.
@@ -35,7 +38,8 @@ def predict_command(args):
     if args.out is not None:
         if args.data is None:
             raise ValueError("--out writes the predictions for --data FILE: add --data, or leave out --out")
-        check_writable(args.out, f"--out {args.out!r}")
+        check_writable(args.out, f"--out {args.out!r}", inputs=[("--data", args.data), ("--checkpoint", args.checkpoint)],
+                       example="predictions.csv")
     with blas_threads(1):
         model, vocab, checkpoint = load_classifier(args.checkpoint, backend=args.backend)
         classes, settings = checkpoint.config["classes"], checkpoint.config["settings"]
@@ -52,10 +56,7 @@ def predict_command(args):
                 raise ValueError(f"--text number {empty[0]} is empty; give some text to classify")
             texts, lines, source = args.text, None, "--text"
         else:
-            texts = [line.rstrip("\r") for line in read_standard_input().split("\n") if line.strip()]
-            if not texts:
-                raise ValueError("no text to classify: give --text, --data FILE, or lines on standard input")
-            lines, source = None, "standard input"
+            texts, lines, source = standard_input_texts(), None, "standard input"
         try:
             p = predict_texts(model, vocab, texts, settings["max_length"])       # (n, C)
         except FloatingPointError as error:          # finite weights too large for the text
@@ -63,7 +64,7 @@ def predict_command(args):
     predicted = p.argmax(axis=1)                                                  # (n,)
     if args.data is None:
         for text, c, row in zip(texts, predicted, p):
-            print(f"{classes[c]}\t{row[c]:.3f}\t{text}")
+            print(f"{classes[c]}\t{row[c]:.3f}\t{one_field(text)}")
         return 0
     rows = [[line, classes[c], *(f"{q:.4f}" for q in row), text]
             for line, c, row, text in zip(lines, predicted, p, texts)]
@@ -76,6 +77,35 @@ def predict_command(args):
         print(f"wrote {args.out}: {counted(len(rows), 'document')}, predicted "
               + ", ".join(f"{name} {n:,}" for name, n in zip(classes, counts)))
     return 0
+
+
+def standard_input_texts():
+    """The lines of standard input, read as a file is (UTF-8 or UTF-16/32 with a mark; no
+    NUL bytes): one text per line, so that output line k is input line k. Raises
+    ValueError naming the first blank line (a blank text has no class: an error, not a
+    dropped line that would shift every later result), or for no lines at all."""
+    text = read_standard_input()
+    lines = text.split("\n")
+    if lines[-1] == "":                               # the last line's own line break
+        lines.pop()
+    if not lines:
+        raise ValueError("no text to classify: give --text, --data FILE, or lines on standard input")
+    blank = [k + 1 for k, line in enumerate(lines) if not line.strip()]
+    if blank:
+        raise ValueError(f"standard input, line {blank[0]}: the line is blank, expected a text to classify "
+                         f"(each line is one text, and gets one line of output); "
+                         f"{counted(len(blank), 'blank line')} in all")
+    return lines
+
+
+def one_field(text):
+    """``text`` as one tab-separated field on one line: a backslash, tab, line feed and
+    carriage return written as \\\\, \\t, \\n and \\r, so each result is one line of three
+    fields whatever the text holds (and the text can be read back)."""
+    return text.translate(ESCAPES)
+
+
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _write_csv(f, header, rows):

@@ -6,7 +6,6 @@ the machine) from the command line. The checkpoint's path is checked before any
 training, so a bad --out is refused at once, not after minutes of work.
 """
 import os
-from pathlib import Path
 
 from minirnn.toolkit.atomic import check_writable
 from minirnn.toolkit.checkpoint import Checkpoint
@@ -76,18 +75,20 @@ def resolve_settings(args):
     return settings, checkpoint
 
 
-def checkpoint_path(args):
+def checkpoint_path(args, settings):
     """Where the run writes its checkpoint, checked before training with the confusion
     matrix named after it: its folder is made and must take both files, whose names must
-    fit. Raises ValueError naming the option otherwise.
+    fit, and neither may be one of the run's input files (``settings``'). Raises
+    ValueError naming the option otherwise.
     """
     if args.out is not None:
-        option, out = "--out", Path(args.out)
+        option, out = "--out", args.out               # str: Path('') would read as '.'
     elif args.resume is not None:
-        option, out = "--resume", Path(args.resume)
+        option, out = "--resume", args.resume
     else:
-        option, out = "the default --out", Path(DEFAULT_CHECKPOINT)
-    check_writable(out, f"{option} {str(out)!r}")
+        option, out = "the default --out", DEFAULT_CHECKPOINT
+    inputs = [(f"--{key.replace('_', '-')}", settings[key]) for key in ("train", "valid", "test", "class_names")]
+    out = check_writable(out, f"{option} {str(out)!r}", inputs)
     plot = confusion_plot_path(out)
-    check_writable(plot, f"the confusion matrix {str(plot)!r} (named after {option})")
+    check_writable(plot, f"the confusion matrix {str(plot)!r} (named after {option})", inputs)
     return out

@@ -154,7 +154,7 @@ def train_command(args):
     """`minirnn classify train`: check the options, read the data, train, evaluate."""
     with blas_threads(args.threads):
         settings, checkpoint = resolve_settings(args)
-        out = checkpoint_path(args)
+        out = checkpoint_path(args, settings)
         run = ClassifierRun.start(settings, checkpoint, backend=args.backend)
         total = None
         if settings["epochs"] is not None:

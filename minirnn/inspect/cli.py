@@ -37,7 +37,9 @@ def inspect_command(args):
     """Load, read the text, trace, search, measure the connectivity, then write the page and
     plots and print the findings (or one JSON object of them)."""
     started = time.perf_counter()
-    out = output_folder(args.out, args.checkpoint)                  # refused before any work
+    inputs = [("--checkpoint", args.checkpoint), ("--text", args.text)]
+    inputs += [("--compare", path) for path in args.compare or ()]
+    out = output_folder(args.out, args.checkpoint, inputs)          # refused before any work
     with blas_threads(1):
         model, vocab, checkpoint = load_model(args.checkpoint, backend=args.backend)
         others = [compared(path, vocab, args.backend) for path in args.compare or ()]
@@ -120,12 +122,19 @@ def chance_r(units, n):
 
 # ---- the stages' inputs ----------------------------------------------------------------------
 
-def output_folder(out, checkpoint):
+OUTPUT_FILES = ("index.html", "saturation.png", "heatmap.png", "reach.png")   # what goes in --out
+
+
+def output_folder(out, checkpoint, inputs=()):
     """--out as a Path, made if missing; default: the folder 'inspect' beside the checkpoint.
-    Raises ValueError for a path that is a file, or that cannot be made."""
+    inputs: the command's input files as (option, path) pairs, none of which may be one of
+    the OUTPUT_FILES. Raises ValueError for an empty name, a path that is a file, one that
+    cannot be made, or an input file among the files it would get."""
+    if out == "":
+        raise ValueError("--out '' is an empty name; give a folder, e.g. '.' for this one")
     folder = Path(out) if out is not None else Path(checkpoint).parent / "inspect"
     where = f"--out {str(folder)!r}" if out is not None else f"the output folder {str(folder)!r}"
-    return check_folder(folder, where)
+    return check_folder(folder, where, OUTPUT_FILES, inputs)
 
 
 def choose_text(args, checkpoint, vocab):

@@ -121,16 +121,17 @@ def sample_prompt(prompt, level, vocab):
 
 def checkpoint_path(args, settings):
     """Where the run writes its checkpoint, checked before training with the loss curve
-    named after it: its folder is made and must take both files, whose names must fit.
-    Raises ValueError naming the option otherwise.
+    named after it: its folder is made and must take both files, whose names must fit,
+    and neither may be the training text. Raises ValueError naming the option otherwise.
     """
     if args.out is not None:
-        option, out = "--out", Path(args.out)
+        option, out = "--out", args.out               # str: Path('') would read as '.'
     elif args.resume is not None:
-        option, out = "--resume", Path(args.resume)
+        option, out = "--resume", args.resume
     else:
         option, out = "the default --out", default_out(settings)
-    check_writable(out, f"{option} {str(out)!r}")
+    inputs = [("--text", settings["text"])]           # never write over the training text
+    out = check_writable(out, f"{option} {str(out)!r}", inputs)
     plot = loss_plot_path(out)
-    check_writable(plot, f"the loss curve {str(plot)!r} (named after {option})")
+    check_writable(plot, f"the loss curve {str(plot)!r} (named after {option})", inputs)
     return out

@@ -9,7 +9,9 @@ so it fits wherever the real name does.
 
 A command checks every file it will write, the ones whose names it derives included
 (``checkpoint-loss.png`` beside ``checkpoint.npz``), with ``check_writable`` before it
-starts: a bad name is refused in a second, not after an hour of training.
+starts: a bad name is refused in a second, not after an hour of training. It refuses,
+too, an output that is one of the command's input files (``--out ok.csv`` with ``--data
+ok.csv``), which atomic writing would otherwise replace whole: the data lost.
 """
 import os
 import tempfile
@@ -46,22 +48,53 @@ def atomic_write(path, write, mode="wb"):
         raise
 
 
-def check_writable(path, where):
+def same_file(a, b):
+    """Whether paths ``a`` and ``b`` name one file: os.path.samefile when both exist (hard
+    and symbolic links included), else their resolved absolute paths are equal."""
+    try:
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, ValueError):                 # e.g. a name too long to look up
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def check_not_input(path, where, inputs):
+    """Refuse to write at ``path`` when it is one of the command's input files: the output
+    would replace the data it was made from.
+
+    inputs  (how the input was given, its path) pairs, e.g. ("--data", "ok.csv"); a path of
+            None (an option not given) is skipped
+    Raises ValueError naming both ``where`` and the input's option.
+    """
+    for option, given in inputs:
+        if given is not None and str(given) != "" and same_file(path, given):
+            raise ValueError(f"{where} is the input file {option} {str(given)!r}: writing it "
+                             "would destroy the input; give another output name")
+
+
+def check_writable(path, where, inputs=(), example="checkpoint.npz"):
     """Check, before any long work, that a file can be written at ``path``: its name fits
-    the file system, its folder is made if missing and must take a new file. Returns
-    path as a Path.
+    the file system, its folder is made if missing and must take a new file, and it is
+    none of the command's input files. Returns path as a Path.
 
     where   how the path was given, for the message, e.g. "--out 'runs/x.npz'", or
             "the loss curve 'runs/x-loss.png' (named after --out)" for a derived name
-    Raises ValueError naming ``where`` for a directory, a folder that is a file, a folder
-    that cannot be written to, and a file name or path longer than the system allows.
+    inputs  the command's input files as (option, path) pairs, see check_not_input
+    example a file name of the right kind, suggested when ``path`` is a directory
+    Raises ValueError naming ``where`` for an empty name, a directory, a folder that is a
+    file, a folder that cannot be written to, a file name or path longer than the system
+    allows, and an input file.
     """
+    if str(path) == "":
+        raise ValueError(f"{where} is an empty name; give a file name")
+    check_not_input(path, where, inputs)
     out = Path(path)
     existing = _nearest_existing(out.parent)
     _check_length(out, existing, where)
     try:
         if out.is_dir():
-            raise ValueError(f"{where} is a directory; give a file name, e.g. {str(out / 'checkpoint.npz')!r}")
+            raise ValueError(f"{where} is a directory; give a file name, e.g. {str(out / example)!r}")
         if not existing.is_dir():
             raise ValueError(f"{where}: {str(existing)!r} is not a directory")
         folder = out.parent
@@ -112,14 +145,21 @@ def _limit(folder, name, default):
         return default
 
 
-def check_folder(folder, where):
+def check_folder(folder, where, files=(), inputs=()):
     """Check, before any long work, that files can be written in ``folder``: it is made if
-    missing. Returns folder as a Path.
+    missing, and none of the ``files`` it will get is an input file. Returns folder as a Path.
 
     where   how the folder was given, for the message, e.g. "--out 'runs/x'"
-    Raises ValueError naming ``where`` for a path that is a file, runs through a file, has
-    a name longer than the system allows, or cannot be made or written to.
+    files   the names the command writes in the folder, e.g. ("index.html", "reach.png")
+    inputs  the command's input files as (option, path) pairs, see check_not_input
+    Raises ValueError naming ``where`` for an empty name, a path that is a file, runs
+    through a file, has a name longer than the system allows, or cannot be made or written
+    to, and for a file in it that is an input file.
     """
+    if str(folder) == "":
+        raise ValueError(f"{where} is an empty name; give a folder, e.g. '.' for this one")
+    for name in files:
+        check_not_input(Path(folder) / name, f"{where}'s file {str(Path(folder) / name)!r}", inputs)
     folder = Path(folder)
     existing = _nearest_existing(folder)
     if not existing.is_dir():

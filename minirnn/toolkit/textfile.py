@@ -45,6 +45,12 @@ def read_text(path, where=None, expected="a text file"):
         raise ValueError(f"{where}: is a directory, expected {expected}") from None
     except OSError as error:
         raise ValueError(f"{where}: cannot be read ({error.strerror})") from None
+    return decode_text(data, where, expected)
+
+
+def decode_text(data, where, expected="a text file"):
+    """bytes -> text as read_text reads a file's (UTF-8, or UTF-16/32 after their mark;
+    '\r\n' -> '\n'), with its errors, naming ``where``."""
     encoding, name, start = next(((codec, name, len(bom)) for bom, codec, name in BOMS
                                   if data.startswith(bom)), ("utf-8", "UTF-8", 0))
     if name == "UTF-8" and b"\x00" in data:
@@ -59,7 +65,7 @@ def read_text(path, where=None, expected="a text file"):
             raise ValueError(f"{where}: starts with the byte-order mark of {name}, but the bytes at "
                              f"offset {offset} are not {name} ({error.reason})") from None
         raise ValueError(f"{where}, line {_line(data, offset)}: byte {data[offset]:#04x} "
-                         f"(at byte offset {offset}) is not UTF-8; save the file as UTF-8 "
+                         f"(at byte offset {offset}) is not UTF-8; save the {'text' if where == STDIN else 'file'} as UTF-8 "
                          f"(e.g. `iconv -f latin1 -t utf-8`)") from None
     if "\x00" in text:                                           # a UTF-16 or UTF-32 file
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -119,17 +125,16 @@ def tolerant_output(stream=None):
         stream.reconfigure(errors=errors)
 
 
-def read_standard_input(stream=None):
-    """All of standard input as text, decoded as the stream says (its encoding and errors:
-    a UTF-8 locale's "strict", or "surrogateescape" under the C locale). Raises ValueError
-    naming the line for bytes the encoding cannot read."""
+STDIN = "standard input"
+
+
+def read_standard_input(stream=None, expected="lines of text"):
+    """All of standard input as text, read as a file is (``decode_text``): UTF-8, or
+    UTF-16/32 after their byte-order mark, whatever the locale says (under the C locale
+    Python would let Latin-1 bytes through as lone surrogates). Raises ValueError naming
+    "standard input" and the line for bytes that are not such text and for NUL bytes."""
     stream = sys.stdin if stream is None else stream
     raw = getattr(stream, "buffer", None)
     if raw is None:                                    # already text (a StringIO, say)
-        return stream.read()
-    data = raw.read()
-    try:
-        return data.decode(stream.encoding or "utf-8", stream.errors or "strict")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"standard input, line {_line(data, error.start)}: byte {data[error.start]:#04x} "
-                         f"(at byte offset {error.start}) is not {error.encoding} text") from None
+        return decode_text(stream.read().encode("utf-8", "surrogateescape"), STDIN, expected)
+    return decode_text(raw.read(), STDIN, expected)

@@ -15,6 +15,7 @@
   terminal; a checkpoint whose derived confusion-matrix name is too long is refused
   before training.
 """
+import codecs
 import csv
 import io
 import json
@@ -109,7 +110,7 @@ def test_predict_texts_and_stdin(run, capsys, monkeypatch):
     assert [line.split("\t")[0] for line in lines] == ["space", "food"]
     assert all(0.34 < float(line.split("\t")[1]) <= 1 for line in lines)
     assert lines[0].split("\t")[2] == "The rocket reached the moon"
-    monkeypatch.setattr(sys, "stdin", io.StringIO("the referee and the coach\n\nsalt in the kitchen\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("the referee and the coach\nsalt in the kitchen\n"))
     assert main(["classify", "predict", "--checkpoint", checkpoint]) == 0
     assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == ["sport", "food"]
 
@@ -320,5 +321,74 @@ def test_standard_input_that_is_not_its_encoding_names_the_line(run):
                            str(run["checkpoint"]), "--backend", "numpy"], input=b"the rocket\r\ncaf\xe9\n",
                           capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
     assert done.returncode == 2 and done.stdout == b""
-    assert done.stderr == (b"minirnn classify: error: standard input, line 2: byte 0xe9 "
-                           b"(at byte offset 15) is not utf-8 text\n")
+    assert done.stderr.startswith(b"minirnn classify: error: standard input, line 2: byte 0xe9 "
+                                  b"(at byte offset 15) is not UTF-8; save the text as UTF-8")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_an_output_that_is_an_input_file_is_refused_before_the_work(run, tmp_path, capsys):
+    """`predict --data ok.csv --out ok.csv` once replaced the data with its predictions, and
+    `train --train victim.csv --out victim.csv` the text with a checkpoint."""
+    victim = write_csv(tmp_path / "victim.csv", labelled_rows(20, 0))
+    before = victim.read_bytes()
+    ckpt, v = str(run["checkpoint"]), str(victim)
+    derived = write_csv(tmp_path / "x-confusion.png", labelled_rows(20, 0))
+    for argv, message in [
+        (["predict", "--checkpoint", ckpt, "--data", v, "--out", v], f"--out {v!r} is the input file --data"),
+        (["predict", "--checkpoint", ckpt, "--data", v, "--out", ckpt], "is the input file --checkpoint"),
+        (["evaluate", "--checkpoint", ckpt, "--data", v, "--plot", v], f"--plot {v!r} is the input file --data"),
+        (["train", "--train", v, "--out", v], f"--out {v!r} is the input file --train"),
+        (["train", "--train", str(run["train"]), "--test", v, "--out", v], "is the input file --test"),
+        (["train", "--train", str(derived), "--out", str(tmp_path / "x.npz")],    # x-confusion.png
+         f"the confusion matrix {str(derived)!r} (named after --out) is the input file --train"),
+    ]:
+        assert main(["classify", *argv]) == 2, argv
+        captured = capsys.readouterr()
+        assert message in captured.err and captured.out == "", (argv, captured)
+        assert len(captured.err.strip().splitlines()) == 1
+    assert victim.read_bytes() == before
+
+
+def test_empty_and_directory_outputs_are_named_as_given(run, tmp_path, capsys):
+    ckpt, test = str(run["checkpoint"]), str(run["test"])
+    for argv, message in [
+        (["dataset", "--out", ""], "--out '' is an empty name"),
+        (["train", "--train", str(run["train"]), "--out", ""], "--out '' is an empty name"),
+        (["predict", "--checkpoint", ckpt, "--data", test, "--out", ""], "--out '' is an empty name"),
+        (["predict", "--checkpoint", ckpt, "--data", test, "--out", str(tmp_path)], "predictions.csv"),
+        (["evaluate", "--checkpoint", ckpt, "--data", test, "--plot", str(tmp_path)], "confusion.png"),
+    ]:
+        assert main(["classify", *argv]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "checkpoint.npz" not in err, err
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"the rocket\ncaf\xe9\n", b"standard input, line 2: byte 0xe9"),     # under the C locale too
+    (b"the rocket\n\x00\x01\x02binary\n", b"standard input, line 2: a NUL byte"),
+    (b"the rocket\n\nsalt\n", b"standard input, line 2: the line is blank"),
+])
+def test_standard_input_is_checked_as_a_file_is_and_keeps_its_lines(run, data, message):
+    """Latin-1 bytes (C locale) and binary bytes were once classified as text, and a blank
+    line dropped, so that output line k no longer answered input line k."""
+    env = {**os.environ, "LC_ALL": "C", "PYTHONIOENCODING": "", "PYTHONUTF8": "0"}
+    done = subprocess.run([sys.executable, "-m", "minirnn", "classify", "predict", "--checkpoint",
+                           str(run["checkpoint"]), "--backend", "numpy"], input=data,
+                          capture_output=True, env=env, timeout=120)
+    assert done.returncode == 2 and done.stdout == b"", done
+    assert done.stderr.startswith(b"minirnn classify: error: " + message) and len(done.stderr.splitlines()) == 1
+
+
+def test_utf16_standard_input_and_tabs_and_line_breaks_in_echoed_text(run, capsys, monkeypatch):
+    """`--text $'a\\nb'` once printed one result over two lines, `$'a\\tb'` added a column."""
+    checkpoint = str(run["checkpoint"])
+    stdin = io.TextIOWrapper(io.BytesIO(codecs.BOM_UTF16_LE + "the rocket\r\nsalt\tsoup\n".encode("utf-16-le")))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["classify", "predict", "--checkpoint", checkpoint]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[2:] for line in lines] == [["the rocket"], ["salt\\tsoup"]]
+    assert main(["classify", "predict", "--checkpoint", checkpoint, "--text", "a\nb", "--text", "c\td\\e"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[2] for line in lines] == ["a\\nb", "c\\td\\\\e"]
+    assert all(len(line.split("\t")) == 3 for line in lines)

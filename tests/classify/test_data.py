@@ -293,3 +293,67 @@ def test_class_order_does_not_depend_on_the_hash_seed(tmp_path):
         assert done.returncode == 0, done.stderr
         orders.add(done.stdout.strip())
     assert orders == {"['01', '02', '03', '1', '2', '3']"}
+
+
+# ---- no field dropped, no name shifted ----
+
+@pytest.mark.parametrize("content, layout, message", [
+    ("label,text\na,cat dog\nb,car truck bike, and more words\n", Layout(),
+     "a.csv, line 3: 3 fields, but the header has 2; a field that holds the delimiter ',' must be quoted"),
+    ("a,cat dog\nb,car truck, bike\n", Layout(header=False), "a.csv, line 2: 3 fields, but line 1 has 2"),
+    ("label,text,text\na,x,y\n", Layout(), "a.csv, line 1 (the header): the column names 'text' are repeated"),
+    ("label,text,title\na,x,y\n", Layout(text_columns=("text", "text")), "--text-columns text text names column 2 more"),
+    ("label,text,title\na,x,y\n", Layout(text_columns=("2", "text")), "names column 2 more than once"),
+])
+def test_extra_fields_repeated_columns_are_errors(tmp_path, content, layout, message):
+    """`b,car truck bike, and more words` once trained on 'car truck bike' alone."""
+    path = write(tmp_path, "a.csv", content)
+    with pytest.raises(DataError) as error:
+        read_labelled_file(path, layout)
+    assert message in str(error.value)
+    with pytest.raises(DataError):
+        read_labelled_file(path, layout, need_labels=False)       # prediction reads them the same way
+
+
+def test_unnamed_columns_are_no_repeated_names(tmp_path):
+    """A spreadsheet's trailing commas give a header of empty names: not ambiguous, read."""
+    path = write(tmp_path, "a.csv", "label,text,,\na,cat dog,,\nb,car,,\n")
+    assert read_labelled_file(path).texts == ["cat dog", "car"]
+
+
+def test_a_blank_line_in_the_class_names_is_an_error_not_a_shift(tmp_path):
+    """`x\\n\\ny\\n` once gave label 2 the name 'y'."""
+    names = write(tmp_path, "classes.txt", "x\n\ny\n")
+    train = write(tmp_path, "t.csv", "1,a b\n2,c d\n3,e f\n" * 2)
+    with pytest.raises(DataError, match=r"--class-names .*classes.txt, line 2: the line is blank, expected "
+                                        r"the name of label 2"):
+        read_splits(train, layout=Layout(header=False), class_names=names)
+    write(tmp_path, "classes.txt", "x\ny\nz\n\n\n")         # blank lines after the last name shift nothing
+    classes, _ = read_splits(train, layout=Layout(header=False), class_names=names)
+    assert classes == ["x", "y", "z"]
+    with pytest.raises(DataError, match="--class-names: .*missing.txt"):
+        read_splits(train, layout=Layout(header=False), class_names=tmp_path / "missing.txt")
+
+
+def test_a_label_with_a_leading_zero_is_no_class_number(tmp_path):
+    """Labels `1` and `01` once merged: "every row has the label 'animals'" for a file of two labels."""
+    names = write(tmp_path, "classes.txt", "animals\nplants\n")
+    train = write(tmp_path, "t.csv", "1,a cat\n01,a dog\n1,a cow\n")
+    with pytest.raises(DataError, match=r"t.csv, line 2: label '01' is not a class number 1..2 .*--class-names"):
+        read_splits(train, layout=Layout(header=False), class_names=names)
+    write(tmp_path, "t.csv", "1,a cat\n1,a dog\n")
+    with pytest.raises(DataError, match=r"every row has the label 1 \('animals' in --class-names\)"):
+        read_splits(train, layout=Layout(header=False), class_names=names)
+
+
+def test_an_empty_file_names_what_it_should_hold(tmp_path):
+    """`classify predict --data empty.csv` once asked for labelled text."""
+    for content in ("", "\n\n"):
+        path = write(tmp_path, "empty.csv", content)
+        with pytest.raises(DataError, match=r"empty.csv: .*expected rows of text$"):
+            read_labelled_file(path, need_labels=False)
+        with pytest.raises(DataError, match=r"expected rows of labelled text$"):
+            read_labelled_file(path)
+    names = write(tmp_path, "classes.txt", "\n")
+    with pytest.raises(DataError, match=r"--class-names: .*classes.txt: is empty, expected class names"):
+        read_splits(write(tmp_path, "t.csv", "1,a\n2,b\n"), layout=Layout(header=False), class_names=names)

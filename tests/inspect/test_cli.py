@@ -286,3 +286,12 @@ def test_bad_connectivity_options_are_refused(runs, tmp_path, capsys):
         with pytest.raises(SystemExit) as exit:
             main(base + argv)
         assert exit.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_output_folder_holding_an_input_under_an_output_name_is_refused(runs, tmp_path, capsys):
+    """inspect writes index.html and PNGs into --out: a --text of that name would be replaced."""
+    (tmp_path / "index.html").write_text("Alpha beta", encoding="utf-8")
+    base = ["inspect", "--checkpoint", str(runs["char-lstm"]), "--text", str(tmp_path / "index.html"), "--out"]
+    one_line_error(capsys, base + [str(tmp_path)], "index.html' is the input file --text")
+    one_line_error(capsys, base + [""], "--out '' is an empty name")
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "Alpha beta"

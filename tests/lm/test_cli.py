@@ -295,3 +295,16 @@ def test_sizes_too_large_for_the_memory_are_one_line(tmp_path, capsys, monkeypat
     one_line_error(capsys, ["train", "--text", str(tmp_path / "toy.txt"), "--out", str(tmp_path / "lm.npz"),
                             "--hidden-size", "200000"],
                    "minirnn train: error: out of memory (Unable to allocate 894. GiB")
+
+
+def test_an_output_that_is_the_text_or_empty_is_refused_before_the_work(tmp_path, capsys):
+    """`minirnn train --text victim.txt --out victim.txt` once overwrote the text with a checkpoint."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("Alpha beta gamma delta.\n" * 20, encoding="utf-8")
+    base = ["train", "--text", str(victim), "--steps", "1", "--out"]
+    one_line_error(capsys, base + [str(victim)], f"--out {str(victim)!r} is the input file --text")
+    (tmp_path / "x-loss.png").write_text("text", encoding="utf-8")
+    one_line_error(capsys, ["train", "--text", str(tmp_path / "x-loss.png"), "--steps", "1", "--out",
+                            str(tmp_path / "x.npz")], "(named after --out) is the input file --text")
+    one_line_error(capsys, base + [""], "--out '' is an empty name")
+    assert victim.read_text(encoding="utf-8") == "Alpha beta gamma delta.\n" * 20

@@ -65,3 +65,29 @@ def test_folders_and_files_in_the_way(tmp_path):
     with pytest.raises(ValueError, match=r"--out 'x' is a file; give a folder"):
         check_folder(tmp_path / "afile", "--out 'x'")
     assert check_folder(tmp_path / "new" / "sub", "--out 'x'").is_dir()
+
+
+def test_an_output_that_is_an_input_is_refused_naming_both(tmp_path):
+    """`classify predict --data ok.csv --out ok.csv` once replaced the data with its predictions."""
+    data = tmp_path / "ok.csv"
+    data.write_text("label,text\n")
+    os.link(data, tmp_path / "hard.csv")
+    for out in (data, tmp_path / "sub" / ".." / "ok.csv", tmp_path / "hard.csv"):
+        with pytest.raises(ValueError, match=r"--out .* is the input file --data .*ok.csv"):
+            check_writable(out, f"--out {str(out)!r}", inputs=[("--data", str(data))])
+    assert data.read_text() == "label,text\n"
+    missing = tmp_path / "new.txt"                  # neither exists: resolved paths compared
+    with pytest.raises(ValueError, match="--text"):
+        check_writable(tmp_path / "." / "new.txt", "--out", inputs=[("--text", missing)])
+    check_writable(tmp_path / "other.csv", "--out", inputs=[("--data", data), ("--valid", None)])
+    with pytest.raises(ValueError, match=r"--out's file .*index.html.* is the input file --text"):
+        check_folder(tmp_path, "--out", files=["index.html"], inputs=[("--text", tmp_path / "index.html")])
+
+
+def test_empty_names_are_refused_and_a_directory_gets_an_example_of_its_kind(tmp_path):
+    with pytest.raises(ValueError, match="--out '' is an empty name"):
+        check_writable("", "--out ''")
+    with pytest.raises(ValueError, match="--out '' is an empty name"):
+        check_folder("", "--out ''")
+    with pytest.raises(ValueError, match=r"predictions\.csv"):
+        check_writable(tmp_path, "--out", example="predictions.csv")

@@ -1,5 +1,6 @@
 """minirnn/toolkit/textfile.py: a user's text file read (UTF-8, or UTF-16/32 with its mark),
 or one line naming the file, the line and the fault; names and text any output takes."""
+import codecs
 import io
 import os
 
@@ -71,13 +72,18 @@ def test_tolerant_output_writes_any_text_to_any_encoding():
     assert stream.errors == "strict"                              # put back afterwards
 
 
-@pytest.mark.parametrize("errors, expected", [("strict", None), ("surrogateescape", "one\ncaf\udce9\n")])
-def test_standard_input_is_decoded_as_the_stream_says(errors, expected):
-    stream = io.TextIOWrapper(io.BytesIO(b"one\ncaf\xe9\n"), encoding="utf-8", errors=errors)
-    if expected is None:
-        with pytest.raises(ValueError, match=r"^standard input, line 2: byte 0xe9 \(at byte offset 7\) "
-                                             r"is not utf-8 text$"):
+@pytest.mark.parametrize("data, message", [
+    (b"one\ncaf\xe9\n", r"^standard input, line 2: byte 0xe9 \(at byte offset 7\) is not UTF-8; save the text"),
+    (b"one\ntwo\x00\x01\n", r"^standard input, line 2: a NUL byte .*binary"),
+    (codecs.BOM_UTF16_LE + "one\n".encode("utf-16-le"), None),
+])
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_standard_input_is_read_as_a_file_is_whatever_the_locale(data, message, errors):
+    """Under the C locale (surrogateescape) Latin-1 bytes were once classified and echoed raw."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors=errors)
+    if message is not None:
+        with pytest.raises(ValueError, match=message):
             read_standard_input(stream)
     else:
-        assert read_standard_input(stream) == expected
+        assert read_standard_input(stream) == "one\n"
     assert read_standard_input(io.StringIO("text\n")) == "text\n"
