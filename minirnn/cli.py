@@ -215,6 +215,9 @@ def main(argv=None):
         with tolerant_output(), warnings.catch_warnings():
             warnings.showwarning = _one_line_warnings(name, warnings.showwarning)
             return args.run(args)
+    except KeyboardInterrupt:    # Ctrl-C anywhere else (train keeps its best checkpoint itself)
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130               # 128 + SIGINT, as a shell reports Ctrl-C
     except BrokenPipeError:      # the reader stopped early (`... | head`): not an error of ours
         # as the Python docs advise (library/signal.html, "Note on SIGPIPE"): send what is still
         # buffered to devnull, so that the interpreter's flush at exit does not fail again

@@ -1,0 +1,26 @@
+"""The `minirnn` command's own rules, the same for every subcommand (minirnn/cli.py main)."""
+import pytest
+
+from minirnn import cli
+from minirnn.classify import cli as classify_cli
+from minirnn.inspect import cli as inspect_cli
+from minirnn.lm import cli as lm_cli
+
+
+def _interrupt(args):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("module, command, argv", [
+    (lm_cli, "train_command", ["train"]),
+    (lm_cli, "sample_command", ["sample", "--checkpoint", "x.npz"]),
+    (inspect_cli, "inspect_command", ["inspect"]),
+    (cli, "gradcheck_command", ["gradcheck", "lstm"]),
+    (classify_cli, "predict_command", ["classify", "predict", "--checkpoint", "x.npz", "--text", "hi"]),
+])
+def test_ctrl_c_is_one_line_and_exit_130(module, command, argv, monkeypatch, capsys):
+    monkeypatch.setattr(module, command, _interrupt)
+    assert cli.main(argv) == 130
+    captured = capsys.readouterr()
+    assert captured.err == f"minirnn {argv[0]}: interrupted\n"
+    assert "Traceback" not in captured.out
