@@ -24,3 +24,16 @@ def test_ctrl_c_is_one_line_and_exit_130(module, command, argv, monkeypatch, cap
     captured = capsys.readouterr()
     assert captured.err == f"minirnn {argv[0]}: interrupted\n"
     assert "Traceback" not in captured.out
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["inspect", "--page-mb", "1e308"], "--page-mb"),                # int(1e308 * 1e6) overflowed
+    (["train", "--minutes", "1e308"], "--minutes"),                  # the progress bar's round(60 * inf)
+    (["classify", "train", "--minutes", "1e308"], "--minutes"),
+])
+def test_a_huge_number_is_refused_naming_its_option(argv, option, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: invalid number in (0, " in err and "'1e308'" in err

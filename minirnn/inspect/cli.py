@@ -318,7 +318,7 @@ def add_inspect_arguments(p):
     p.add_argument("--out", metavar="DIR",
                    help="write index.html, saturation.png, heatmap.png and reach.png into this folder "
                         "(default: the folder 'inspect' beside the checkpoint)")
-    p.add_argument("--page-mb", type=types.positive_float, default=2.0, metavar="MB",
+    p.add_argument("--page-mb", type=types.float_in(0, 1e5), default=2.0, metavar="MB",
                    help="the page's size limit in megabytes; it holds as many units as fit, the "
                         "ranked ones first (default 2)")
     p.add_argument("--backend", choices=["numba", "numpy"], default="numba",

@@ -99,7 +99,7 @@ def add_train_arguments(p):
     opt.add_argument("--steps", type=types.positive_int,
                      help="stop after this many steps in all (counting the steps of a resumed "
                           "run); with --minutes too, whichever comes first")
-    opt.add_argument("--minutes", type=types.positive_float,
+    opt.add_argument("--minutes", type=types.float_in(0, 1e6),
                      help="stop training after this many minutes, validation included "
                           f"(default {DEFAULT_MINUTES} when --steps is not given)")
     opt.add_argument("--seed", type=types.seed,
