@@ -94,13 +94,20 @@ def load_cell(spec):
     if source.endswith(".py") or os.sep in source or "/" in source:
         if not os.path.isfile(source):
             raise ValueError(f"--cell: no file {source!r}")
+        if not source.endswith(".py"):                    # importlib finds no loader for other names
+            raise ValueError(f"--cell: {source!r} is not a Python file; expected path/to/file.py:{name}")
         module_spec = importlib.util.spec_from_file_location("_minirnn_user_cell", source)
         module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
+        try:
+            module_spec.loader.exec_module(module)
+        except SyntaxError as e:
+            raise ValueError(_syntax_error(e)) from None
     else:
         sys.path.insert(0, os.getcwd())                   # as `python -m` would: the current folder first
         try:
             module = importlib.import_module(source)
+        except SyntaxError as e:
+            raise ValueError(_syntax_error(e)) from None
         except ModuleNotFoundError as e:
             if e.name != source.split(".")[0] and e.name != source:
                 raise ValueError(f"--cell: importing {source!r} failed: {e}") from None
@@ -113,6 +120,11 @@ def load_cell(spec):
         raise ValueError(f"--cell: {source!r} has no {name!r}"
                          + (f"; its cells: {', '.join(found)}" if found else ""))
     return getattr(module, name)
+
+
+def _syntax_error(e):
+    """One line for a cell file that Python cannot read: the file, the line, the message."""
+    return f"--cell: a syntax error in {e.filename}, line {e.lineno}: {e.msg}"
 
 
 def _check_gradcheck_options(args):
