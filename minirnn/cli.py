@@ -161,7 +161,8 @@ def add_gradcheck_arguments(p):
                    help="numba kernels (default) or the numpy reference")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                    help="float32: the float32 backward pass against float64 finite differences (default float64)")
-    p.add_argument("--eps", type=types.positive_float, default=1e-5, help="finite-difference step (default 1e-5)")
+    p.add_argument("--eps", type=types.float_in(0, 1), default=1e-5,
+                   help="finite-difference step, in (0, 1] (default 1e-5)")
     p.add_argument("--max-entries", type=types.positive_int, default=None,
                    help="check a random sample of this many entries per array (default: all)")
     p.add_argument("--tol", type=types.positive_float, default=None,
@@ -219,7 +220,30 @@ def _one_line_warnings(name, show):
     return showwarning
 
 
+def _joined_negative_numbers(argv):
+    """argv with '--opt -1e-5' written '--opt=-1e-5'. Python 3.11's argparse takes a value that
+    starts with '-' for an option unless it looks like -5 or -.5, so '--eps -1e-5' stopped at
+    "expected one argument" instead of reaching --eps's own check of the value."""
+    out = []
+    for arg in argv:
+        previous = out[-1] if out else ""
+        if previous.startswith("--") and "=" not in previous and arg.startswith("-") and _is_number(arg):
+            out[-1] = f"{previous}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def main(argv=None):
+    argv = _joined_negative_numbers(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     name = f"minirnn {args.command}"
     try:

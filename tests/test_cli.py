@@ -37,3 +37,23 @@ def test_a_huge_number_is_refused_naming_its_option(argv, option, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {option}: invalid number in (0, " in err and "'1e308'" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["gradcheck", "lstm", "--eps", "1e308"], "argument --eps: invalid number in (0, 1] value: '1e308'"),
+    # argparse alone took '-1e-5' for an option and said "expected one argument"
+    (["gradcheck", "lstm", "--eps", "-1e-5"], "argument --eps: invalid number in (0, 1] value: '-1e-5'"),
+    (["sample", "--length-penalty", "-1e308"], "argument --length-penalty: invalid number >= 0 value: '-1e308'"),
+])
+def test_a_negative_or_huge_number_reaches_its_options_check(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_value_in_exponent_form_that_starts_with_a_minus_is_a_value(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(lm_cli, "sample_command", lambda args: seen.setdefault("prompt", args.prompt) and 0)
+    assert cli.main(["sample", "--prompt", "-1e5", "--no-stop"]) == 0
+    assert seen["prompt"] == "-1e5"
