@@ -77,7 +77,7 @@ def _gradcheck_layer(args):
         return CellLayer(load_cell(args.custom_cell), args.input_size, args.hidden_size, **options)
     options["backend"] = args.backend or "numba"
     if args.cell == "rnn":
-        return RNN(args.input_size, args.hidden_size, nonlinearity=args.nonlinearity, **options)
+        return RNN(args.input_size, args.hidden_size, nonlinearity=args.nonlinearity or "tanh", **options)
     return {"lstm": LSTM, "gru": GRU}[args.cell](args.input_size, args.hidden_size, **options)
 
 
@@ -131,6 +131,12 @@ def _check_gradcheck_options(args):
     if (args.cell is None) == (args.custom_cell is None):
         raise ValueError("give one cell: rnn, lstm or gru, or --cell MODULE:NAME for a cell of your own"
                          if args.cell is None else f"give either {args.cell} or --cell {args.custom_cell}, not both")
+    if args.nonlinearity and args.cell != "rnn":          # lstm, gru and your own cell have theirs built in
+        raise ValueError(f"--nonlinearity {args.nonlinearity} chooses the rnn cell's: "
+                         f"{args.cell or 'a cell of your own'} has its own; leave it out")
+    if args.dropout and args.layers == 1:
+        raise ValueError(f"--dropout {args.dropout:g} acts between stacked layers; with --layers 1 it "
+                         f"would do nothing: give --layers 2 or more, or leave it out")
     if args.custom_cell and args.backend == "numba":
         raise ValueError("--backend numba: a cell of your own runs on the NumPy loop only (leave out --backend)")
     if args.plot and not args.sweep_eps:
@@ -156,7 +162,7 @@ def add_gradcheck_arguments(p):
     p.add_argument("--bidirectional", action="store_true", help="add a backward direction")
     p.add_argument("--packed", action="store_true", help="random sequence lengths in [1, T]")
     p.add_argument("--dropout", type=types.probability, default=0.0, help="dropout between layers (default 0)")
-    p.add_argument("--nonlinearity", choices=["tanh", "relu"], default="tanh", help="for rnn (default tanh)")
+    p.add_argument("--nonlinearity", choices=["tanh", "relu"], default=None, help="for rnn (default tanh)")
     p.add_argument("--backend", choices=["numba", "numpy"], default=None,
                    help="numba kernels (default) or the numpy reference")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64",

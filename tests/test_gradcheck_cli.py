@@ -97,6 +97,8 @@ def test_the_eps_sweep_draws_a_v_in_float64(tmp_path, capsys):
     (["lstm", "--plot", "x.png"], "--plot draws the eps sweep: add --sweep-eps"),
     (["lstm", "--sweep-eps", "--dtype", "float32"], "--sweep-eps measures float64 and float32 both"),
     ([], "give one cell: rnn, lstm or gru, or --cell MODULE:NAME"),
+    (["lstm", "--nonlinearity", "relu"], "--nonlinearity relu chooses the rnn cell's: lstm has its own"),
+    (["gru", "--dropout", "0.5"], "--dropout 0.5 acts between stacked layers; with --layers 1 it would do nothing"),
 ])
 def test_gradcheck_options_that_do_not_go_together(args, message, capsys):
     assert main(["gradcheck", *args]) == 2

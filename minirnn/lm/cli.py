@@ -17,13 +17,18 @@ def sample_command(args):
     """`minirnn sample`: load a checkpoint, write from the prompt, print prompt and text."""
     if args.beam is not None:
         given = [name for name, value in (("--temperature", args.temperature), ("--top-k", args.top_k),
-                                          ("--top-p", args.top_p)) if value is not None]
+                                          ("--top-p", args.top_p), ("--seed", args.seed)) if value is not None]
         if given:
             raise ValueError(f"--beam searches for the likeliest text, it does not sample: "
                              f"leave out {', '.join(given)}")
         decoder = {"beam_size": args.beam, "length_penalty": args.length_penalty or 0.0}
     elif args.length_penalty is not None:
         raise ValueError("--length-penalty scores the beams of beam search: give --beam N too")
+    elif args.temperature == 0 and (args.top_k, args.top_p, args.seed) != (None, None, None):
+        given = [name for name, value in (("--top-k", args.top_k), ("--top-p", args.top_p),
+                                          ("--seed", args.seed)) if value is not None]
+        raise ValueError(f"--temperature 0 is greedy, always the likeliest token, and draws nothing: "
+                         f"leave out {', '.join(given)}")
     else:
         decoder = {"temperature": SAMPLE_TEMPERATURE if args.temperature is None else args.temperature,
                    "top_k": args.top_k, "top_p": args.top_p, "seed": args.seed}

@@ -121,6 +121,16 @@ def test_beam_refuses_the_sampling_options(checkpoint, capsys):
                    "--temperature, --top-p")
     one_line_error(capsys, ["sample", "--checkpoint", str(checkpoint), "--length-penalty", "1"],
                    "--length-penalty scores the beams of beam search: give --beam N too")
+    one_line_error(capsys, argv + ["--seed", "5"],                 # docs/decoding.md: beam takes no seed
+                   "--beam searches for the likeliest text, it does not sample: leave out --seed")
+
+
+def test_greedy_refuses_the_options_it_would_ignore(checkpoint, capsys):
+    argv = ["sample", "--checkpoint", str(checkpoint), "--temperature", "0"]
+    one_line_error(capsys, argv + ["--top-p", "0.5", "--top-k", "3"],
+                   "--temperature 0 is greedy, always the likeliest token, and draws nothing: leave out "
+                   "--top-k, --top-p")
+    one_line_error(capsys, argv + ["--seed", "1"], "draws nothing: leave out --seed")
 
 
 @pytest.mark.parametrize("option, value", [("--top-p", "0"), ("--top-p", "1.5"), ("--top-p", "nan"),
