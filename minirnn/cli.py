@@ -268,9 +268,17 @@ def main(argv=None):
     except (ValueError, TypeError, OSError, FloatingPointError) as e:     # one line, never a traceback
         print(f"{name}: error: {e}", file=sys.stderr)
         return 2
-    except MemoryError as e:     # NumPy's "Unable to allocate 894. GiB for an array with shape ..."
-        print(f"{name}: error: out of memory ({e}); give smaller sizes", file=sys.stderr)
+    except MemoryError:          # NumPy's "Unable to allocate 894. GiB for an array with shape ...": name ours
+        given = [f"--{key.replace('_', '-')} {getattr(args, key)}" for key in SIZE_OPTIONS
+                 if getattr(args, key, None) is not None]
+        print(f"{name}: error: out of memory; give smaller sizes"
+              + (f" (given: {', '.join(given)})" if given else ""), file=sys.stderr)
         return 2
+
+
+# the options that set how much memory a command takes, named when it runs out
+SIZE_OPTIONS = ("hidden_size", "embed_size", "input_size", "layers", "batch_size", "batch", "nchars",
+                "steps", "beam", "length", "chars", "max_vocab", "max_length")
 
 
 if __name__ == "__main__":

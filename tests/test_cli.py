@@ -57,3 +57,13 @@ def test_a_value_in_exponent_form_that_starts_with_a_minus_is_a_value(monkeypatc
     monkeypatch.setattr(lm_cli, "sample_command", lambda args: seen.setdefault("prompt", args.prompt) and 0)
     assert cli.main(["sample", "--prompt", "-1e5", "--no-stop"]) == 0
     assert seen["prompt"] == "-1e5"
+
+
+def test_running_out_of_memory_names_the_size_options(monkeypatch, capsys):
+    def allocate(args):
+        raise MemoryError("Unable to allocate 894. GiB for an array with shape (1000000, 240000)")
+    monkeypatch.setattr(cli, "gradcheck_command", allocate)
+    assert cli.main(["gradcheck", "lstm", "--hidden-size", "240000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("minirnn gradcheck: error: out of memory; give smaller sizes (given: ")
+    assert "--hidden-size 240000" in err and "shape" not in err

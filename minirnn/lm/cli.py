@@ -10,6 +10,7 @@ from minirnn.lm.settings import (DEFAULT_CHECKPOINT, DEFAULT_MINUTES, DEFAULTS, 
 
 SAMPLE_TEMPERATURE = 0.8        # `minirnn sample`'s temperature when --temperature is not given
 from minirnn.lm.train import train_command
+from minirnn.toolkit.memory import check_fits
 from minirnn.toolkit.threads import blas_threads
 
 
@@ -33,7 +34,11 @@ def sample_command(args):
         decoder = {"temperature": SAMPLE_TEMPERATURE if args.temperature is None else args.temperature,
                    "top_k": args.top_k, "top_p": args.top_p, "seed": args.seed}
     with blas_threads(1):
-        model, vocab, _ = load_model(args.checkpoint, backend=args.backend)
+        model, vocab, checkpoint = load_model(args.checkpoint, backend=args.backend)
+        if args.beam is not None:   # each beam: a row of float64 log-probabilities over the vocabulary, and its state
+            config = checkpoint.config["model"]
+            row = 8 * (3 * len(vocab) + 2 * config["layers"] * config["hidden_size"] + args.length)
+            check_fits(args.beam * row, f"--beam {args.beam}")
         note = prompt_policy(vocab, args.prompt, f"--prompt {args.prompt!r}")
         if note:
             print(note, file=sys.stderr)
