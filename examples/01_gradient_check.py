@@ -31,6 +31,7 @@ import numpy as np
 import minirnn
 import minirnn.cells.lstm as lstm_cell
 from minirnn.gradcheck import check_layer
+from minirnn.toolkit import argtypes as types
 
 
 CORRECT_STEP_BACKWARD = lstm_cell.lstm_step_backward
@@ -61,8 +62,8 @@ def check(args, title):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps (the check is fast anyway)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=None, help="sequence length T (default 6, quick 3)")
+    parser.add_argument("--seed", type=types.seed, default=0)
+    parser.add_argument("--steps", type=types.positive_int, default=None, help="sequence length T (default 6, quick 3)")
     args = parser.parse_args()
     if args.steps is None:
         args.steps = 3 if args.quick else 6
