@@ -107,7 +107,13 @@ def write_plots(out, text, vocab, trace, features, findings, saturation, reach, 
             written.append(str(out / "heatmap.png"))
     if reach is not None and reach_plot(out / "reach.png", [(m["label"], m["summary"]) for m in reach], unit):
         written.append(str(out / "reach.png"))
+    for name in PLOTS:                      # a picture this run did not draw is an earlier run's: remove it
+        if str(out / name) not in written:
+            (out / name).unlink(missing_ok=True)
     return written
+
+
+PLOTS = ("saturation.png", "heatmap.png", "reach.png")      # the pictures write_plots may draw
 
 
 def chance_r(units, n):
