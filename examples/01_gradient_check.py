@@ -31,7 +31,6 @@ import numpy as np
 import minirnn
 import minirnn.cells.lstm as lstm_cell
 from minirnn.gradcheck import check_layer
-from minirnn.toolkit import argtypes as types
 
 
 CORRECT_STEP_BACKWARD = lstm_cell.lstm_step_backward
@@ -60,6 +59,7 @@ def check(args, title):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps (the check is fast anyway)")
     parser.add_argument("--seed", type=types.seed, default=0)

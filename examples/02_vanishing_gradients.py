@@ -38,7 +38,6 @@ import numpy as np
 
 import minirnn
 from minirnn.toolkit.atomic import atomic_write
-from minirnn.toolkit import argtypes as types
 
 FORGET = 1                  # LSTM gates are stacked i, f, g, o: the forget gate is block 1
 UPDATE = 1                  # GRU gates are stacked r, z, n: the update gate is block 1
@@ -65,6 +64,7 @@ def with_gate_bias(layer, gate, value):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smaller batch and layer")
     parser.add_argument("--seed", type=types.seed, default=0)

@@ -48,7 +48,6 @@ import numpy as np
 from minirnn.classify import Classifier, Trainer, model_config, predict_proba
 from minirnn.toolkit.docstrings import stdlib_docstrings
 from minirnn.vocab import Vocabulary
-from minirnn.toolkit import argtypes as types
 
 
 def sentence_pairs(rng, min_words=5, max_words=20):
@@ -102,6 +101,7 @@ def train(cell, train_ids, train_labels, valid_ids, valid_labels, V, args):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds of training")
     parser.add_argument("--seed", type=types.seed, default=0)

@@ -40,7 +40,6 @@ from minirnn.clip import clip_grad_norm
 from minirnn.sequential import Sequential
 from minirnn.optim import Adam
 from minirnn.vocab import EOS, PAD, Vocabulary
-from minirnn.toolkit import argtypes as types
 
 ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen " \
        "fifteen sixteen seventeen eighteen nineteen".split()
@@ -148,6 +147,7 @@ def commonest_caption(numbers):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds of training")
     parser.add_argument("--seed", type=types.seed, default=0)

@@ -49,7 +49,6 @@ from minirnn.lm.decoding import beam_search
 from minirnn.sequential import Sequential
 from minirnn.optim import Adam
 from minirnn.vocab import EOS, PAD, Vocabulary
-from minirnn.toolkit import argtypes as types
 
 ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen " \
        "fifteen sixteen seventeen eighteen nineteen".split()
@@ -138,6 +137,7 @@ class Seq2Seq:
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds of training")
     parser.add_argument("--seed", type=types.seed, default=0)

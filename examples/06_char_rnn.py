@@ -50,12 +50,12 @@ from minirnn.sequential import Sequential
 from minirnn.optim import Adam
 from minirnn.lm.windows import lane_windows, unigram_entropy
 from minirnn.vocab import Vocabulary
-from minirnn.toolkit import argtypes as types
 
 DTYPE = np.float32                 # float32 trains twice as fast; gradient checks need float64
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds of training")
     parser.add_argument("--seed", type=types.seed, default=0)

@@ -54,7 +54,6 @@ from minirnn.toolkit.atomic import atomic_write
 from minirnn.clip import clip_grad_norm
 from minirnn.losses import mean_squared_error
 from minirnn.optim import Adam
-from minirnn.toolkit import argtypes as types
 
 DTYPE = np.float32          # float32: the Numba kernels run it fastest; enough for an MSE of 1e-4
 FORGET = 1                  # LSTM gates are stacked i, f, g, o: the forget gate is block 1
@@ -160,6 +159,7 @@ def train(model, T, args, rng, held_out):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short sequences and few steps, for the tests")
     parser.add_argument("--seed", type=types.seed, default=0)

@@ -42,7 +42,6 @@ import numpy as np
 from minirnn.cells.activations import sigmoid
 from minirnn.gradcheck import check_layer
 from minirnn.cells.sequence import CellLayer
-from minirnn.toolkit import argtypes as types
 
 
 class MGUStepCache(NamedTuple):
@@ -119,6 +118,7 @@ def check(cell, seed):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short sequences and few steps, for the tests")
     parser.add_argument("--seed", type=types.seed, default=0)

@@ -40,7 +40,6 @@ from pathlib import Path
 import numpy as np
 
 from minirnn.toolkit.checkpoint import Checkpoint, save_checkpoint
-from minirnn.toolkit.memory import check_training_fits
 from minirnn.clip import clip_grad_norm
 from minirnn.lm.decoding import generate
 from minirnn.lm.model import (CHECKPOINT_KIND, bits, build_model, dropout_rng, evaluate, load_data,
@@ -104,7 +103,6 @@ class TrainingRun(TrainingLoop):
         if min(s["valid_tokens"], len(data.valid)) < 2:     # an input and its target, at least
             raise ValueError(f"validation needs at least 2 tokens: got --valid-tokens {s['valid_tokens']} "
                              f"of a validation text of {len(data.valid)}")
-        check_training_fits(config, outputs=len(data.vocab))      # before allocating anything large
         model = build_model(config, seed=s["seed"], backend=backend)
         optimizer = Adam(model.params, lr=s["lr"])
         run = cls(s, data, config, model, optimizer, np.random.default_rng(s["seed"]))
