@@ -59,10 +59,11 @@ def check(args, title):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps (the check is fast anyway)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=None, help="sequence length T (default 6, quick 3)")
+    parser.add_argument("--seed", type=types.seed, default=0)
+    parser.add_argument("--steps", type=types.positive_int, default=None, help="sequence length T (default 6, quick 3)")
     args = parser.parse_args()
     if args.steps is None:
         args.steps = 3 if args.quick else 6

@@ -64,10 +64,11 @@ def with_gate_bias(layer, gate, value):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smaller batch and layer")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=100, help="sequence length T")
+    parser.add_argument("--seed", type=types.seed, default=0)
+    parser.add_argument("--steps", type=types.positive_int, default=100, help="sequence length T")
     parser.add_argument("--plot", nargs="?", const="vanishing_gradients.png", default=None,
                         metavar="FILE", help="also save a log-scale plot (needs matplotlib)")
     args = parser.parse_args()

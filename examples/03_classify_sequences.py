@@ -101,16 +101,17 @@ def train(cell, train_ids, train_labels, valid_ids, valid_labels, V, args):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds of training")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=types.seed, default=0)
     parser.add_argument("--cell", choices=("rnn", "lstm", "both"), default="both")
     parser.add_argument("--bidirectional", action="store_true")
-    parser.add_argument("--steps", type=int, default=None, help="training steps (default 1500, quick 150)")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--embed", type=int, default=32)
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument("--steps", type=types.positive_int, default=None, help="training steps (default 1500, quick 150)")
+    parser.add_argument("--batch-size", type=types.positive_int, default=32)
+    parser.add_argument("--embed", type=types.positive_int, default=32)
+    parser.add_argument("--hidden", type=types.positive_int, default=64)
+    parser.add_argument("--lr", type=types.positive_float, default=1e-2)
     args = parser.parse_args()
     if args.steps is None:
         args.steps = 150 if args.quick else 1500

@@ -137,14 +137,15 @@ class Seq2Seq:
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds of training")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=None, help="training steps (default 600, quick 100)")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=5e-3)
-    parser.add_argument("--beam", type=int, default=5, help="beam size (default 5)")
+    parser.add_argument("--seed", type=types.seed, default=0)
+    parser.add_argument("--steps", type=types.positive_int, default=None, help="training steps (default 600, quick 100)")
+    parser.add_argument("--batch-size", type=types.positive_int, default=64)
+    parser.add_argument("--hidden", type=types.positive_int, default=128)
+    parser.add_argument("--lr", type=types.positive_float, default=5e-3)
+    parser.add_argument("--beam", type=types.positive_int, default=5, help="beam size (default 5)")
     args = parser.parse_args()
     if args.steps is None:
         args.steps = 100 if args.quick else 600

@@ -55,17 +55,18 @@ DTYPE = np.float32                 # float32 trains twice as fast; gradient chec
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds of training")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--seed", type=types.seed, default=0)
+    parser.add_argument("--steps", type=types.positive_int, default=None,
                         help="training chunks (default 1500, quick 120)")
-    parser.add_argument("--seq-length", type=int, default=64, help="T: steps to backpropagate through")
-    parser.add_argument("--batch-size", type=int, default=32, help="B: lanes read side by side")
-    parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--layers", type=int, default=1, help="stacked LSTM layers: each reads "
+    parser.add_argument("--seq-length", type=types.positive_int, default=64, help="T: steps to backpropagate through")
+    parser.add_argument("--batch-size", type=types.positive_int, default=32, help="B: lanes read side by side")
+    parser.add_argument("--hidden", type=types.positive_int, default=128)
+    parser.add_argument("--layers", type=types.positive_int, default=1, help="stacked LSTM layers: each reads "
                         "the output sequence of the one below")
-    parser.add_argument("--lr", type=float, default=5e-3)
+    parser.add_argument("--lr", type=types.positive_float, default=5e-3)
     parser.add_argument("--prompt", default="Return the ")
     args = parser.parse_args()
     if args.steps is None:

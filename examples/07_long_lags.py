@@ -159,16 +159,17 @@ def train(model, T, args, rng, held_out):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short sequences and few steps, for the tests")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--lengths", type=int, nargs="+", default=None, metavar="T",
+    parser.add_argument("--seed", type=types.seed, default=0)
+    parser.add_argument("--lengths", type=types.positive_int, nargs="+", default=None, metavar="T",
                         help="sequence lengths (default 10 50 100 200; quick 10 30)")
-    parser.add_argument("--steps", type=int, default=None, help="training steps per cell and T (default 1500; quick 300)")
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--hidden-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=1e-2)
-    parser.add_argument("--points", type=int, default=15, help="held-out checkpoints per run (default 15)")
+    parser.add_argument("--steps", type=types.positive_int, default=None, help="training steps per cell and T (default 1500; quick 300)")
+    parser.add_argument("--batch", type=types.positive_int, default=32)
+    parser.add_argument("--hidden-size", type=types.positive_int, default=16)
+    parser.add_argument("--lr", type=types.positive_float, default=1e-2)
+    parser.add_argument("--points", type=types.positive_int, default=15, help="held-out checkpoints per run (default 15)")
     parser.add_argument("--plot", nargs="?", const="long_lags.png", default=None, metavar="FILE",
                         help="save the learning curves to a PNG (needs matplotlib)")
     args = parser.parse_args()

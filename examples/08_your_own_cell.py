@@ -118,11 +118,12 @@ def check(cell, seed):
 
 
 def main():
+    from minirnn.toolkit import argtypes as types   # the library's checked argument types
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short sequences and few steps, for the tests")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--length", type=int, default=None, help="T for the adding problem (default 50; quick 10)")
-    parser.add_argument("--steps", type=int, default=None, help="training steps (default 1000; quick 200)")
+    parser.add_argument("--seed", type=types.seed, default=0)
+    parser.add_argument("--length", type=types.positive_int, default=None, help="T for the adding problem (default 50; quick 10)")
+    parser.add_argument("--steps", type=types.positive_int, default=None, help="training steps (default 1000; quick 200)")
     args = parser.parse_args()
     T = args.length or (10 if args.quick else 50)
     steps = args.steps or (200 if args.quick else 1000)

@@ -77,7 +77,7 @@ def _gradcheck_layer(args):
         return CellLayer(load_cell(args.custom_cell), args.input_size, args.hidden_size, **options)
     options["backend"] = args.backend or "numba"
     if args.cell == "rnn":
-        return RNN(args.input_size, args.hidden_size, nonlinearity=args.nonlinearity, **options)
+        return RNN(args.input_size, args.hidden_size, nonlinearity=args.nonlinearity or "tanh", **options)
     return {"lstm": LSTM, "gru": GRU}[args.cell](args.input_size, args.hidden_size, **options)
 
 
@@ -94,13 +94,20 @@ def load_cell(spec):
     if source.endswith(".py") or os.sep in source or "/" in source:
         if not os.path.isfile(source):
             raise ValueError(f"--cell: no file {source!r}")
+        if not source.endswith(".py"):                    # importlib finds no loader for other names
+            raise ValueError(f"--cell: {source!r} is not a Python file; expected path/to/file.py:{name}")
         module_spec = importlib.util.spec_from_file_location("_minirnn_user_cell", source)
         module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
+        try:
+            module_spec.loader.exec_module(module)
+        except SyntaxError as e:
+            raise ValueError(_syntax_error(e)) from None
     else:
         sys.path.insert(0, os.getcwd())                   # as `python -m` would: the current folder first
         try:
             module = importlib.import_module(source)
+        except SyntaxError as e:
+            raise ValueError(_syntax_error(e)) from None
         except ModuleNotFoundError as e:
             if e.name != source.split(".")[0] and e.name != source:
                 raise ValueError(f"--cell: importing {source!r} failed: {e}") from None
@@ -115,10 +122,21 @@ def load_cell(spec):
     return getattr(module, name)
 
 
+def _syntax_error(e):
+    """One line for a cell file that Python cannot read: the file, the line, the message."""
+    return f"--cell: a syntax error in {e.filename}, line {e.lineno}: {e.msg}"
+
+
 def _check_gradcheck_options(args):
     if (args.cell is None) == (args.custom_cell is None):
         raise ValueError("give one cell: rnn, lstm or gru, or --cell MODULE:NAME for a cell of your own"
                          if args.cell is None else f"give either {args.cell} or --cell {args.custom_cell}, not both")
+    if args.nonlinearity and args.cell != "rnn":          # lstm, gru and your own cell have theirs built in
+        raise ValueError(f"--nonlinearity {args.nonlinearity} chooses the rnn cell's: "
+                         f"{args.cell or 'a cell of your own'} has its own; leave it out")
+    if args.dropout and args.layers == 1:
+        raise ValueError(f"--dropout {args.dropout:g} acts between stacked layers; with --layers 1 it "
+                         f"would do nothing: give --layers 2 or more, or leave it out")
     if args.custom_cell and args.backend == "numba":
         raise ValueError("--backend numba: a cell of your own runs on the NumPy loop only (leave out --backend)")
     if args.plot and not args.sweep_eps:
@@ -145,12 +163,13 @@ def add_gradcheck_arguments(p):
     p.add_argument("--bidirectional", action="store_true", help="add a backward direction")
     p.add_argument("--packed", action="store_true", help="random sequence lengths in [1, T]")
     p.add_argument("--dropout", type=types.probability, default=0.0, help="dropout between layers (default 0)")
-    p.add_argument("--nonlinearity", choices=["tanh", "relu"], default="tanh", help="for rnn (default tanh)")
+    p.add_argument("--nonlinearity", choices=["tanh", "relu"], default=None, help="for rnn (default tanh)")
     p.add_argument("--backend", choices=["numba", "numpy"], default=None,
                    help="numba kernels (default) or the numpy reference")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                    help="float32: the float32 backward pass against float64 finite differences (default float64)")
-    p.add_argument("--eps", type=types.positive_float, default=1e-5, help="finite-difference step (default 1e-5)")
+    p.add_argument("--eps", type=types.float_in(0, 1), default=1e-5,
+                   help="finite-difference step, in (0, 1] (default 1e-5)")
     p.add_argument("--max-entries", type=types.positive_int, default=None,
                    help="check a random sample of this many entries per array (default: all)")
     p.add_argument("--tol", type=types.positive_float, default=None,
@@ -208,7 +227,30 @@ def _one_line_warnings(name, show):
     return showwarning
 
 
+def _joined_negative_numbers(argv):
+    """argv with '--opt -1e-5' written '--opt=-1e-5'. Python 3.11's argparse takes a value that
+    starts with '-' for an option unless it looks like -5 or -.5, so '--eps -1e-5' stopped at
+    "expected one argument" instead of reaching --eps's own check of the value."""
+    out = []
+    for arg in argv:
+        previous = out[-1] if out else ""
+        if previous.startswith("--") and "=" not in previous and arg.startswith("-") and _is_number(arg):
+            out[-1] = f"{previous}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def main(argv=None):
+    argv = _joined_negative_numbers(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     name = f"minirnn {args.command}"
     try:
@@ -216,6 +258,9 @@ def main(argv=None):
         with tolerant_output(), warnings.catch_warnings():
             warnings.showwarning = _one_line_warnings(name, warnings.showwarning)
             return args.run(args)
+    except KeyboardInterrupt:    # Ctrl-C anywhere else (train keeps its best checkpoint itself)
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130               # 128 + SIGINT, as a shell reports Ctrl-C
     except BrokenPipeError:      # the reader stopped early (`... | head`): not an error of ours
         # as the Python docs advise (library/signal.html, "Note on SIGPIPE"): send what is still
         # buffered to devnull, so that the interpreter's flush at exit does not fail again
@@ -224,9 +269,17 @@ def main(argv=None):
     except (ValueError, TypeError, OSError, FloatingPointError) as e:     # one line, never a traceback
         print(f"{name}: error: {e}", file=sys.stderr)
         return 2
-    except MemoryError as e:     # NumPy's "Unable to allocate 894. GiB for an array with shape ..."
-        print(f"{name}: error: out of memory ({e}); give smaller sizes", file=sys.stderr)
+    except MemoryError:          # NumPy's "Unable to allocate 894. GiB for an array with shape ...": name ours
+        given = [f"--{key.replace('_', '-')} {getattr(args, key)}" for key in SIZE_OPTIONS
+                 if getattr(args, key, None) is not None]
+        print(f"{name}: error: out of memory; give smaller sizes"
+              + (f" (given: {', '.join(given)})" if given else ""), file=sys.stderr)
         return 2
+
+
+# the options that set how much memory a command takes, named when it runs out
+SIZE_OPTIONS = ("hidden_size", "embed_size", "input_size", "layers", "batch_size", "batch", "nchars",
+                "steps", "beam", "length", "chars", "max_vocab", "max_length")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -117,3 +119,15 @@ def test_your_own_cell():
 def test_examples_are_deterministic_under_a_seed():
     runs = [run("05_seq2seq.py", "--steps", "20", "--seed", "3")[1] for _ in range(2)]
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("name, option, value", [
+    ("05_seq2seq.py", "--seed", "-1"), ("05_seq2seq.py", "--beam", "0"), ("05_seq2seq.py", "--lr", "nan"),
+    ("05_seq2seq.py", "--batch-size", "0"), ("05_seq2seq.py", "--steps", "0"),
+    ("01_gradient_check.py", "--steps", "-1"), ("07_long_lags.py", "--lengths", "0"),
+])
+def test_a_bad_argument_is_one_line_naming_it(name, option, value):
+    completed = subprocess.run([sys.executable, str(EXAMPLES / name), "--quick", option, value],
+                               capture_output=True, text=True, timeout=60, cwd=EXAMPLES)
+    assert completed.returncode == 2 and "Traceback" not in completed.stderr
+    assert f"error: argument {option}: invalid" in completed.stderr and repr(value) in completed.stderr

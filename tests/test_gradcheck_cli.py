@@ -97,6 +97,8 @@ def test_the_eps_sweep_draws_a_v_in_float64(tmp_path, capsys):
     (["lstm", "--plot", "x.png"], "--plot draws the eps sweep: add --sweep-eps"),
     (["lstm", "--sweep-eps", "--dtype", "float32"], "--sweep-eps measures float64 and float32 both"),
     ([], "give one cell: rnn, lstm or gru, or --cell MODULE:NAME"),
+    (["lstm", "--nonlinearity", "relu"], "--nonlinearity relu chooses the rnn cell's: lstm has its own"),
+    (["gru", "--dropout", "0.5"], "--dropout 0.5 acts between stacked layers; with --layers 1 it would do nothing"),
 ])
 def test_gradcheck_options_that_do_not_go_together(args, message, capsys):
     assert main(["gradcheck", *args]) == 2
@@ -171,9 +173,13 @@ def test_a_cell_of_your_own_from_a_file_or_a_module(tmp_path, capsys, monkeypatc
     ("{dir}/mycells.py:NotACell", "NotACell does not follow the cell protocol: no method step_forward"),
     ("no_such_module_here:Tanh", "--cell: no module named 'no_such_module_here'"),
     ("Tanh", "--cell: expected MODULE:NAME or FILE.py:NAME, got 'Tanh'"),
+    ("{dir}/mycells.txt:Tanh", "--cell: '{dir}/mycells.txt' is not a Python file; expected path/to/file.py:Tanh"),
+    ("{dir}/broken.py:Tanh", "--cell: a syntax error in {dir}/broken.py, line 2: "),
 ])
 def test_a_cell_that_cannot_be_found_or_used_is_named(spec, message, tmp_path, capsys):
     (tmp_path / "mycells.py").write_text(CELL_FILE)
+    (tmp_path / "mycells.txt").write_text(CELL_FILE)
+    (tmp_path / "broken.py").write_text("import numpy\ndef step_forward(:\n")
     assert main(["gradcheck", "--cell", spec.format(dir=tmp_path)]) == 2
     err = capsys.readouterr().err
     assert message.format(dir=tmp_path) in err and "Traceback" not in err

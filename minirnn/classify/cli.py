@@ -136,7 +136,7 @@ def add_train_arguments(p):
                      help="stop after this many epochs in all (counting those of a resumed run); with "
                           f"--minutes too, whichever comes first (default {DEFAULT_EPOCHS} when "
                           "--minutes is not given)")
-    opt.add_argument("--minutes", type=types.positive_float,
+    opt.add_argument("--minutes", type=types.float_in(0, 1e6),
                      help="stop training after this many minutes, validation included")
     opt.add_argument("--seed", type=types.seed,
                      help=f"seeds the hold-out, the weights, the batches and dropout (default {d['seed']})")

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from minirnn.toolkit.checkpoint import Checkpoint, describe_change, save_checkpoint
+from minirnn.toolkit.memory import check_training_fits
 from minirnn.classify.batches import bucket_batches, encode_texts, pad_batch, padding_share
 from minirnn.classify.data import read_splits, saved_layout
 from minirnn.classify.evaluate import classification_report, confusion_plot_path, plot_confusion
@@ -197,6 +198,7 @@ class ClassifierRun(Trainer):
                 encoded[name], cut[name] = encode_texts(vocab, split.data.texts, s["max_length"])
         config = model_config(len(vocab), len(classes), s["embed_size"], s["cell"], s["hidden_size"],
                               s["layers"], s["bidirectional"], s["dropout"], s["pool"], s["dtype"])
+        check_training_fits(config, outputs=len(classes), directions=2 if config["bidirectional"] else 1)
         model = Classifier(config, seed=s["seed"], backend=backend)
         run = cls(s, classes, splits, vocab, encoded, cut, model)
         if checkpoint is not None:

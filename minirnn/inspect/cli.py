@@ -109,7 +109,13 @@ def write_plots(out, text, vocab, trace, features, findings, saturation, reach, 
             written.append(str(out / "heatmap.png"))
     if reach is not None and reach_plot(out / "reach.png", [(m["label"], m["summary"]) for m in reach], unit):
         written.append(str(out / "reach.png"))
+    for name in PLOTS:                      # a picture this run did not draw is an earlier run's: remove it
+        if str(out / name) not in written:
+            (out / name).unlink(missing_ok=True)
     return written
+
+
+PLOTS = ("saturation.png", "heatmap.png", "reach.png")      # the pictures write_plots may draw
 
 
 def chance_r(units, n):
@@ -327,7 +333,7 @@ def add_inspect_arguments(p):
     p.add_argument("--out", metavar="DIR",
                    help="write index.html, saturation.png, heatmap.png and reach.png into this folder "
                         "(default: the folder 'inspect' beside the checkpoint)")
-    p.add_argument("--page-mb", type=types.positive_float, default=2.0, metavar="MB",
+    p.add_argument("--page-mb", type=types.float_in(0, 1e5), default=2.0, metavar="MB",
                    help="the page's size limit in megabytes; it holds as many units as fit, the "
                         "ranked ones first (default 2)")
     p.add_argument("--backend", choices=["numba", "numpy"], default="numba",

@@ -11,6 +11,8 @@
 Both are drawn with matplotlib's Figure (no pyplot: no window, no global state) and
 written atomically. Without matplotlib installed, each function returns None.
 """
+import warnings
+
 import numpy as np
 
 from minirnn.toolkit.atomic import atomic_write
@@ -152,4 +154,8 @@ def _figure_class():
 
 
 def _save(fig, path):
-    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))   # never a half-written PNG
+    with warnings.catch_warnings():
+        # a token the font cannot draw (漢字 in DejaVu Sans) is a blank box in the picture; the
+        # page shows the text itself, so matplotlib's warning, one line per glyph, is noise
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+        atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))   # never a half-written PNG

@@ -10,6 +10,7 @@ from minirnn.lm.settings import (DEFAULT_CHECKPOINT, DEFAULT_MINUTES, DEFAULTS, 
 
 SAMPLE_TEMPERATURE = 0.8        # `minirnn sample`'s temperature when --temperature is not given
 from minirnn.lm.train import train_command
+from minirnn.toolkit.memory import check_fits
 from minirnn.toolkit.threads import blas_threads
 
 
@@ -17,18 +18,27 @@ def sample_command(args):
     """`minirnn sample`: load a checkpoint, write from the prompt, print prompt and text."""
     if args.beam is not None:
         given = [name for name, value in (("--temperature", args.temperature), ("--top-k", args.top_k),
-                                          ("--top-p", args.top_p)) if value is not None]
+                                          ("--top-p", args.top_p), ("--seed", args.seed)) if value is not None]
         if given:
             raise ValueError(f"--beam searches for the likeliest text, it does not sample: "
                              f"leave out {', '.join(given)}")
         decoder = {"beam_size": args.beam, "length_penalty": args.length_penalty or 0.0}
     elif args.length_penalty is not None:
         raise ValueError("--length-penalty scores the beams of beam search: give --beam N too")
+    elif args.temperature == 0 and (args.top_k, args.top_p, args.seed) != (None, None, None):
+        given = [name for name, value in (("--top-k", args.top_k), ("--top-p", args.top_p),
+                                          ("--seed", args.seed)) if value is not None]
+        raise ValueError(f"--temperature 0 is greedy, always the likeliest token, and draws nothing: "
+                         f"leave out {', '.join(given)}")
     else:
         decoder = {"temperature": SAMPLE_TEMPERATURE if args.temperature is None else args.temperature,
                    "top_k": args.top_k, "top_p": args.top_p, "seed": args.seed}
     with blas_threads(1):
-        model, vocab, _ = load_model(args.checkpoint, backend=args.backend)
+        model, vocab, checkpoint = load_model(args.checkpoint, backend=args.backend)
+        if args.beam is not None:   # each beam: a row of float64 log-probabilities over the vocabulary, and its state
+            config = checkpoint.config["model"]
+            row = 8 * (3 * len(vocab) + 2 * config["layers"] * config["hidden_size"] + args.length)
+            check_fits(args.beam * row, f"--beam {args.beam}")
         note = prompt_policy(vocab, args.prompt, f"--prompt {args.prompt!r}")
         if note:
             print(note, file=sys.stderr)
@@ -99,7 +109,7 @@ def add_train_arguments(p):
     opt.add_argument("--steps", type=types.positive_int,
                      help="stop after this many steps in all (counting the steps of a resumed "
                           "run); with --minutes too, whichever comes first")
-    opt.add_argument("--minutes", type=types.positive_float,
+    opt.add_argument("--minutes", type=types.float_in(0, 1e6),
                      help="stop training after this many minutes, validation included "
                           f"(default {DEFAULT_MINUTES} when --steps is not given)")
     opt.add_argument("--seed", type=types.seed,

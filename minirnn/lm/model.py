@@ -19,6 +19,7 @@ import zlib
 import numpy as np
 
 from minirnn.toolkit.checkpoint import Checkpoint
+from minirnn.toolkit.memory import check_training_fits
 from minirnn.layers import Embedding, Linear, OneHot
 from minirnn.lm.corpus import builtin_corpus, file_corpus
 from minirnn.lm.windows import sequential_windows
@@ -89,6 +90,7 @@ def build_model(config, seed=0, backend="numba"):
         got = sorted(config) if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"build_model: config must be a dict with keys {list(MODEL_KEYS)}, got {got}")
     config = model_config(**config)                  # checks every value
+    check_training_fits(config, outputs=config["vocab_size"])   # refuse, before allocating, what cannot fit
     V, N, dtype = config["vocab_size"], config["hidden_size"], np.dtype(config["dtype"])
     if config["input"] == "embedding":
         embed = Embedding(V, config["embed_size"], padding_idx=PAD, dtype=dtype, seed=seed)

@@ -27,6 +27,12 @@ seed = _number_arg(int, "seed (an integer >= 0)", lambda v: v >= 0)      # NumPy
 vocab_size = _number_arg(int, "vocabulary size (an integer >= 4: 3 ids are reserved)", lambda v: v >= 4)
 
 
+def float_in(low, high):
+    """An argparse type for a number x with low < x <= high. The upper bound keeps a huge value
+    (1e308) from overflowing later, when it is scaled or turned into an int (--page-mb, --minutes)."""
+    return _number_arg(float, f"number in ({low:g}, {high:g}]", lambda v: low < v <= high)
+
+
 def probability(text):
     """An argparse type for a dropout probability: a number in [0, 1)."""
     value = float(text)

@@ -135,14 +135,23 @@ class Optimizer:
         return buffers
 
 
+class UpdateOverflow(FloatingPointError):
+    """A step that would have overflowed the parameters' ``dtype``; nothing was changed. The
+    training loop reports it in a command's terms (the step, --lr, --clip)."""
+
+    def __init__(self, message, dtype):
+        super().__init__(message)
+        self.dtype = dtype
+
+
 def _overflow_error(optimizer, bad, grads):
-    """The FloatingPointError for a step that made the arrays ``bad`` ("<saved name>/<parameter>") NaN or inf."""
+    """The UpdateOverflow for a step that made the arrays ``bad`` ("<saved name>/<parameter>") NaN or inf."""
     dtype = next(iter(optimizer.params.values())).dtype
     largest = max(float(np.max(np.abs(g), initial=0)) for g in grads.values())
     named = [f"the parameter {key[7:]!r}" if key.startswith("params/") else
              f"its state {key.split('/', 1)[0]!r} of {key.split('/', 1)[1]!r}" for key in bad]
-    return FloatingPointError(
+    return UpdateOverflow(
         f"{type(optimizer).__name__}.step: the update would overflow {dtype} (largest finite "
         f"{np.finfo(dtype).max:.3g}) in {', '.join(named)}, from finite gradients (largest |g| "
         f"{largest:.3g}); nothing was changed. Clip the gradients (clip_grad_norm), lower lr, "
-        f"or use float64")
+        f"or use float64", dtype)

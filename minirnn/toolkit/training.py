@@ -63,6 +63,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minirnn.toolkit.optimizer import UpdateOverflow
+
 ABSURD_LOSS = 20        # a validation loss above 20 ln K nats per prediction means divergence
 
 Session = namedtuple("Session", "steps examples seconds validation_seconds")
@@ -176,7 +178,9 @@ class TrainingLoop:
         """The job's step, judged by the rule."""
         try:
             loss, n = self.train_step()
-        except FloatingPointError as error:   # the model, clip_grad_norm or the optimizer found NaN or inf
+        except UpdateOverflow as error:       # the optimizer's message names its API: say it in the run's terms
+            raise self._diverged(self.step + 1, f"the update overflowed {error.dtype}") from None
+        except FloatingPointError as error:   # the model or clip_grad_norm found NaN or inf
             raise self._diverged(self.step + 1, str(error)) from None
         if not math.isfinite(loss):
             raise self._diverged(self.step, f"the training loss is {loss}")

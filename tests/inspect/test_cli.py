@@ -153,7 +153,7 @@ def test_a_validation_text_that_is_gone_is_reported(runs, tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [(["--chars", "0"], "invalid positive integer value: '0'"),
                                            (["--chars", "-3"], "invalid positive integer value"),
-                                           (["--page-mb", "0"], "invalid positive number value"),
+                                           (["--page-mb", "0"], "invalid number in (0, 100000] value"),
                                            (["--text", "a", "--prompt", "b"], "not allowed with argument")])
 def test_bad_option_values_exit_2(argv, message, capsys):
     with pytest.raises(SystemExit) as exit:
@@ -295,3 +295,19 @@ def test_an_output_folder_holding_an_input_under_an_output_name_is_refused(runs,
     one_line_error(capsys, base + [str(tmp_path)], "index.html' is the input file --text")
     one_line_error(capsys, base + [""], "--out '' is an empty name")
     assert (tmp_path / "index.html").read_text(encoding="utf-8") == "Alpha beta"
+
+
+def test_an_earlier_runs_pictures_do_not_stay_behind(runs, tmp_path, capsys):
+    out = str(tmp_path / "out")
+    assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--out", out]) == 0
+    assert (tmp_path / "out" / "reach.png").exists()
+    assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--out", out, "--predictions", "0"]) == 0
+    assert not (tmp_path / "out" / "reach.png").exists()                # not this run's: removed
+    assert (tmp_path / "out" / "heatmap.png").exists()
+
+
+def test_a_glyph_the_font_lacks_is_no_warning(runs, tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["inspect", "--checkpoint", str(runs["char-lstm"]), "--prompt", "漢字漢字 Alpha beta 漢字",
+                 "--out", str(tmp_path / "cjk")]) == 0
+    assert "Glyph" not in capsys.readouterr().err

@@ -121,6 +121,21 @@ def test_beam_refuses_the_sampling_options(checkpoint, capsys):
                    "--temperature, --top-p")
     one_line_error(capsys, ["sample", "--checkpoint", str(checkpoint), "--length-penalty", "1"],
                    "--length-penalty scores the beams of beam search: give --beam N too")
+    one_line_error(capsys, argv + ["--seed", "5"],                 # docs/decoding.md: beam takes no seed
+                   "--beam searches for the likeliest text, it does not sample: leave out --seed")
+
+
+def test_a_beam_beyond_the_machines_memory_is_refused(checkpoint, capsys):
+    one_line_error(capsys, ["sample", "--checkpoint", str(checkpoint), "--beam", "1000000000"],
+                   "--beam 1000000000: would need at least ")
+
+
+def test_greedy_refuses_the_options_it_would_ignore(checkpoint, capsys):
+    argv = ["sample", "--checkpoint", str(checkpoint), "--temperature", "0"]
+    one_line_error(capsys, argv + ["--top-p", "0.5", "--top-k", "3"],
+                   "--temperature 0 is greedy, always the likeliest token, and draws nothing: leave out "
+                   "--top-k, --top-p")
+    one_line_error(capsys, argv + ["--seed", "1"], "draws nothing: leave out --seed")
 
 
 @pytest.mark.parametrize("option, value", [("--top-p", "0"), ("--top-p", "1.5"), ("--top-p", "nan"),
@@ -294,7 +309,7 @@ def test_sizes_too_large_for_the_memory_are_one_line(tmp_path, capsys, monkeypat
     (tmp_path / "toy.txt").write_text(toy_text(), encoding="utf-8")
     one_line_error(capsys, ["train", "--text", str(tmp_path / "toy.txt"), "--out", str(tmp_path / "lm.npz"),
                             "--hidden-size", "200000"],
-                   "minirnn train: error: out of memory (Unable to allocate 894. GiB")
+                   "minirnn train: error: out of memory; give smaller sizes (given: --hidden-size 200000")
 
 
 def test_an_output_that_is_the_text_or_empty_is_refused_before_the_work(tmp_path, capsys):

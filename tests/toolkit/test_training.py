@@ -143,6 +143,20 @@ def test_a_floating_point_error_in_a_step_names_that_step():
     assert error.value.step == 5 and toy.saved == [2, 4]
 
 
+def test_an_optimizer_overflow_is_told_in_the_commands_terms():
+    import numpy as np
+    from minirnn.optim import Adam
+    params = {"embed.E": np.ones(3, dtype=np.float32)}
+    adam = Adam(params, lr=1e308)                               # `minirnn train --lr 1e308`
+    toy = Toy()
+    toy.train_step = lambda: adam.step({"embed.E": np.ones(3, dtype=np.float32)})
+    with pytest.raises(Diverged) as error:
+        toy.loop(steps=3, out="ck")
+    assert str(error.value) == ("training diverged at step 1: the update overflowed float32; no checkpoint "
+                                "was written; try a smaller --lr or --clip")
+    assert (params["embed.E"] == 1).all()                       # the step was undone
+
+
 def test_a_non_finite_training_loss_is_divergence():
     with pytest.raises(Diverged, match="training diverged at step 1: the training loss is nan; no checkpoint"):
         Toy(losses={0: math.nan}).loop(steps=3, out="ck")
